@@ -1,0 +1,40 @@
+"""Domain errors. Raised in the core, turned into exit codes or HTTP statuses at the edges."""
+
+from __future__ import annotations
+
+
+class PapersiftError(Exception):
+    """Base class for every error a user can cause; the CLI prints its message, no traceback."""
+
+    exit_code = 1
+
+
+class ParseError(PapersiftError):
+    """A file (or one entry of it) could not be read; names the file and the line."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownFormatError(PapersiftError):
+    """The format of a file could not be detected, or an unknown --format was given."""
+
+    exit_code = 2
+
+
+class NotFoundError(PapersiftError):
+    """An id (paper, reader, ...) that is not in the library."""
+
+    exit_code = 3
+
+
+class StoreError(PapersiftError):
+    """The database could not be opened or written (bad path, full disk, newer schema)."""
+
+    exit_code = 4

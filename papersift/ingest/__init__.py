@@ -1,0 +1,1 @@
+"""Reading listings into records (sources/), deduplicating them (dedup.py)."""

@@ -1,0 +1,328 @@
+"""Deciding which records are the same paper, and merging them. Pure functions only.
+
+Three steps, each a pure function the ingest pipeline calls around its database look-ups:
+
+1. :func:`match_keys` gives a record's keys: exact identities (version-less arXiv id, DOI,
+   normalized title, normalized abstract) and blocking keys that bring likely duplicates
+   together cheaply (title prefix / suffix / first+last word, the abstract's first and second
+   run of words, so a typo, a truncated abstract or a LaTeX spelling still meets its twin).
+2. :func:`same_paper` verifies a candidate found through a key: identifiers decide when both
+   sides have them; otherwise titles must be equal up to case, punctuation, LaTeX and typos,
+   with no word added or changed ("Part II", "Scaling laws for X" vs "for Y"), and abstracts,
+   when both are known, must agree (a workshop and a journal version with different abstracts
+   stay apart). A title-less abstract matches a paper by its abstract alone.
+3. :func:`merge_records` computes a paper from all of its records: the fullest abstract and
+   author list, the earliest date, the highest upvotes, every category. It is independent of
+   the order of its input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.fuzz import ratio
+
+from papersift.models import Record
+
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
+    "ζ": "zeta", "η": "eta", "θ": "theta", "ϑ": "theta", "ι": "iota", "κ": "kappa",
+    "λ": "lambda", "μ": "mu", "µ": "mu", "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho",
+    "σ": "sigma", "ς": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "ϕ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "gamma", "Δ": "delta", "Θ": "theta",
+    "Λ": "lambda", "Ξ": "xi", "Π": "pi", "Σ": "sigma", "Φ": "phi", "Ψ": "psi", "Ω": "omega",
+    "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ı": "i",
+}  # fmt: skip
+_GREEK_TABLE = str.maketrans(_GREEK)
+# LaTeX accent commands glued to their letter (\"o, \'e, \`a, \^i, \~n, \=o, \.z, \c c, \v s).
+_LATEX_ACCENT = re.compile(r"\\[\"'`^~=.]\s*\{?([A-Za-z])\}?|\\[cvuHkr]\s*\{([A-Za-z])\}")
+_LATEX_FONT = re.compile(r"\\(?:text[a-z]*|math[a-z]*|emph|textsc|scriptsize|small|tiny|large)\b")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_LATEX_MARKUP = str.maketrans("", "", "$\\{}")
+_NUMBERISH = re.compile(r"^(?:\d+|[ivxlc]+|[a-z]?\d+[a-z]?)$")
+_STOPWORDS = frozenset("a an the of on in for and to with by at from via".split())
+
+#: Abstracts shorter than this carry too little text to match a title-less record on.
+MIN_ABSTRACT_CHARS = 80
+#: Normalized titles shorter than this are too generic to match on the title alone.
+MIN_TITLE_CHARS = 12
+ABSTRACT_HEAD_WORDS = 20
+ABSTRACT_SIMILARITY = 88.0
+TITLE_TYPO_SIMILARITY = 0.75
+
+
+def normalize_text(text: str | None) -> str:
+    """Canonical text for comparison: LaTeX, accents, Greek, case and punctuation removed.
+
+    'Schr\\"odinger $\\eta$-{BERT}' and 'Schrödinger η-BERT' both become 'schrodinger eta bert'.
+    """
+    if not text:
+        return ""
+    text = _LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _LATEX_FONT.sub(" ", text)
+    text = text.translate(_GREEK_TABLE).translate(_LATEX_MARKUP)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+def digest(text: str) -> int:
+    """A stable signed 64-bit key for a string (SQLite INTEGER)."""
+    value = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+    return value - (1 << 63)
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Hashed keys of a record: ``exact`` identify, ``blocking`` only propose candidates."""
+
+    exact: tuple[int, ...]
+    blocking: tuple[int, ...]
+
+    def all(self) -> tuple[int, ...]:
+        return self.exact + self.blocking
+
+
+def title_blocks(tokens: Sequence[str]) -> list[str]:
+    """Blocking keys of a title such that any single-word typo leaves at least one intact."""
+    n = len(tokens)
+    if n < 2:
+        return []
+    k = min(3, n - 1)
+    blocks = [" ".join(tokens[:k]), " ".join(tokens[-k:])]
+    if n >= 3:
+        blocks.append(f"{tokens[0]} {tokens[-1]} /{n}")
+    return blocks
+
+
+def match_keys(record: Record) -> Keys:
+    exact: list[str] = []
+    blocking: list[str] = []
+    if record.arxiv_id:
+        exact.append(f"arxiv:{record.arxiv_id.lower()}")
+    if record.doi:
+        exact.append(f"doi:{record.doi.lower()}")
+    title = normalize_text(record.title)
+    if len(title) >= MIN_TITLE_CHARS:
+        exact.append(f"title:{title}")
+        blocking.extend(f"tb:{b}" for b in title_blocks(title.split()))
+    abstract = normalize_text(record.abstract)
+    if len(abstract) >= MIN_ABSTRACT_CHARS:
+        words = abstract.split()
+        if not record.abstract_truncated:
+            exact.append(f"abs:{abstract}")
+        blocking.append("ah:" + " ".join(words[:ABSTRACT_HEAD_WORDS]))
+        if len(words) >= 2 * ABSTRACT_HEAD_WORDS:
+            blocking.append("am:" + " ".join(words[ABSTRACT_HEAD_WORDS : 2 * ABSTRACT_HEAD_WORDS]))
+    return Keys(
+        tuple(dict.fromkeys(digest(k) for k in exact)),
+        tuple(dict.fromkeys(digest(k) for k in blocking)),
+    )
+
+
+def _tokens_are_typo(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Two differing runs of title words are one spelling: a typo, or a split/joined word."""
+    if "".join(a) == "".join(b):
+        return True
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if _NUMBERISH.match(x) or _NUMBERISH.match(y) or min(len(x), len(y)) < 4:
+            return False
+        if OSA.normalized_similarity(x, y) < TITLE_TYPO_SIMILARITY:
+            return False
+    return True
+
+
+def titles_match(a: str | None, b: str | None) -> bool:
+    """Equal up to case, punctuation, LaTeX and typos; a changed or extra word is a new paper."""
+    na, nb = normalize_text(a), normalize_text(b)
+    if not na or not nb:
+        return False
+    if na == nb:
+        return True
+    ta, tb = na.split(), nb.split()
+    matcher = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "replace" and _tokens_are_typo(ta[i1:i2], tb[j1:j2]):
+            continue
+        if op in ("delete", "insert") and set(ta[i1:i2] + tb[j1:j2]) <= _STOPWORDS:
+            continue
+        return False
+    return True
+
+
+def abstracts_match(
+    a: str | None, b: str | None, a_truncated: bool = False, b_truncated: bool = False
+) -> bool:
+    """Same abstract up to LaTeX/punctuation/small edits; a cut-short one matches its start."""
+    na, nb = normalize_text(a), normalize_text(b)
+    if not na or not nb:
+        return False
+    if na == nb:
+        return True
+    if len(na) > len(nb):
+        na, nb, a_truncated, b_truncated = nb, na, b_truncated, a_truncated
+    if a_truncated or len(na) < 0.9 * len(nb):
+        # The shorter one may be the start of the longer: compare it with that start.
+        return len(na) >= MIN_ABSTRACT_CHARS and ratio(na, nb[: len(na)]) >= ABSTRACT_SIMILARITY
+    return ratio(na, nb) >= ABSTRACT_SIMILARITY
+
+
+def _surnames(authors: Iterable[str]) -> set[str]:
+    return {words[-1] for name in authors if (words := normalize_text(name).split())}
+
+
+@dataclass(slots=True)
+class PaperView:
+    """What verification needs to know of a paper already in the library."""
+
+    title: str | None
+    abstract: str | None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    authors: list[str] = field(default_factory=list)
+    abstract_truncated: bool = False
+
+
+def view_of(record: Record) -> PaperView:
+    return PaperView(
+        record.title,
+        record.abstract,
+        record.arxiv_id,
+        record.doi,
+        record.authors,
+        record.abstract_truncated,
+    )
+
+
+def same_paper(a: PaperView, b: PaperView) -> str | None:
+    """Why two descriptions are one paper ("arxiv id", "doi", "title", ...), or None.
+
+    See the module docstring for the rules.
+    """
+    if a.arxiv_id and b.arxiv_id:
+        return "arxiv id" if a.arxiv_id.lower() == b.arxiv_id.lower() else None
+    if a.doi and b.doi:
+        return "doi" if a.doi.lower() == b.doi.lower() else None
+    both_abstracts = bool(normalize_text(a.abstract)) and bool(normalize_text(b.abstract))
+    abstracts_agree = both_abstracts and abstracts_match(
+        a.abstract, b.abstract, a.abstract_truncated, b.abstract_truncated
+    )
+    if not (a.title and b.title):
+        return "abstract" if abstracts_agree else None
+    if not titles_match(a.title, b.title):
+        return None
+    exact = normalize_text(a.title) == normalize_text(b.title)
+    reason = "title" if exact else "similar title"
+    if both_abstracts:
+        return f"{reason} and abstract" if abstracts_agree else None
+    if a.authors and b.authors and not _surnames(a.authors) & _surnames(b.authors):
+        return None
+    return reason if len(normalize_text(a.title)) >= MIN_TITLE_CHARS else None
+
+
+# ----------------------------------------------------------------------------- merging
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedRecord:
+    """A record with the reader it came from (the merge prefers richer formats)."""
+
+    record: Record
+    format: str
+
+
+#: Formats whose titles and metadata are the most trustworthy come first.
+FORMAT_RANK = {
+    "arxiv-snapshot": 0,
+    "oai-pmh": 0,
+    "arxiv-atom": 0,
+    "bibtex": 1,
+    "csv": 2,
+    "json": 2,
+    "pubpage": 3,
+    "hf-daily": 4,
+    "abstracts": 5,
+}
+
+
+def _rank(item: SourcedRecord) -> int:
+    return FORMAT_RANK.get(item.format, 9)
+
+
+def _best_title(items: Sequence[SourcedRecord]) -> str | None:
+    titled = [(i.record.title, _rank(i)) for i in items if i.record.title]
+    if not titled:
+        return None
+    votes = Counter(normalize_text(t) for t, _ in titled)
+    return min(titled, key=lambda tr: (-votes[normalize_text(tr[0])], tr[1], tr[0]))[0]
+
+
+def _best_abstract(items: Sequence[SourcedRecord]) -> tuple[str | None, bool]:
+    found = [(i.record.abstract, i.record.abstract_truncated) for i in items if i.record.abstract]
+    if not found:
+        return None, False
+    text, truncated = min(found, key=lambda at: (at[1], -len(at[0]), at[0]))
+    return text, truncated
+
+
+def _best_authors(items: Sequence[SourcedRecord]) -> tuple[list[str], bool]:
+    lists = [(i.record.authors, i.record.authors_truncated) for i in items if i.record.authors]
+    if not lists:
+        return [], False
+    authors, truncated = min(lists, key=lambda at: (-len(at[0]), at[1], tuple(at[0])))
+    return list(authors), truncated
+
+
+def earliest_date(dates: Iterable[str | None]) -> str | None:
+    """The earliest date, ignoring a less precise date that a more precise one refines."""
+    known = sorted({d for d in dates if d})
+    precise = [d for d in known if not any(o != d and o.startswith(d) for o in known)]
+    return min(precise) if precise else None
+
+
+def _most_common(values: Iterable[str | None]) -> str | None:
+    votes = Counter(v for v in values if v)
+    return min(votes, key=lambda v: (-votes[v], v)) if votes else None
+
+
+def _first_ranked(items: Sequence[SourcedRecord], attr: str) -> str | None:
+    values = [(_rank(i), v) for i in items if (v := getattr(i.record, attr))]
+    return min(values)[1] if values else None
+
+
+def merge_records(items: Sequence[SourcedRecord]) -> Record:
+    """The best value of each field over all records of one paper; order-independent."""
+    if not items:
+        raise ValueError("merge_records needs at least one record")
+    abstract, abstract_truncated = _best_abstract(items)
+    authors, authors_truncated = _best_authors(items)
+    counts = [i.record.n_authors for i in items if i.record.n_authors] + [len(authors)]
+    upvotes = [i.record.upvotes for i in items if i.record.upvotes is not None]
+    return Record(
+        title=_best_title(items),
+        abstract=abstract,
+        abstract_truncated=abstract_truncated,
+        authors=authors,
+        authors_truncated=authors_truncated,
+        n_authors=max(counts) or None,
+        date=earliest_date(i.record.date for i in items),
+        arxiv_id=_most_common(i.record.arxiv_id for i in items),
+        doi=_most_common(i.record.doi for i in items),
+        upvotes=max(upvotes) if upvotes else None,
+        categories=sorted({c for i in items for c in i.record.categories}),
+        organizations=sorted({o for i in items for o in i.record.organizations}),
+        url=_first_ranked(items, "url"),
+        venue=_first_ranked(items, "venue"),
+    )

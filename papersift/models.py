@@ -1,0 +1,129 @@
+"""Typed data that flows between the layers: parsed records and merged papers."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+
+@dataclass(slots=True)
+class Record:
+    """One entry as a reader found it in one file, before deduplication.
+
+    Parsers fill what the format has and leave the rest empty. Strings are already
+    whitespace-collapsed; ``date`` is ISO (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``);
+    ``arxiv_id`` is version-less (``2401.01234`` or ``hep-th/9901001``); ``doi`` is lower-case
+    without a resolver prefix.
+    """
+
+    title: str | None = None
+    abstract: str | None = None
+    authors: list[str] = field(default_factory=list)
+    #: True when the list is known to be cut short ("et al.").
+    authors_truncated: bool = False
+    #: How many authors the paper has, when the source says so (HF: "4 authors").
+    n_authors: int | None = None
+    date: str | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    upvotes: int | None = None
+    categories: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    url: str | None = None
+    venue: str | None = None
+    #: True when the source shows only the start of the abstract.
+    abstract_truncated: bool = False
+    #: Where in the file: "line 12", "entry smith2020 (line 40)", "record 3 (line 88)".
+    locator: str = ""
+    #: Anything else worth keeping (raw date text, code link, BibTeX entry type, ...).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def record_to_json(record: Record) -> str:
+    return orjson.dumps(dataclasses.asdict(record)).decode()
+
+
+def record_from_json(text: str | bytes) -> Record:
+    data = orjson.loads(text)
+    return Record(**{k: v for k, v in data.items() if k in _RECORD_FIELDS})
+
+
+_RECORD_FIELDS = frozenset(f.name for f in dataclasses.fields(Record))
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An entry a parser could not turn into a record; counted and reported, never silent."""
+
+    locator: str
+    reason: str
+    line: int | None = None
+
+
+ParseItem = Record | Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Provenance of one record of a paper."""
+
+    record_id: int
+    source: str
+    file: str
+    locator: str
+    format: str
+    ingested_at: str
+
+
+@dataclass(slots=True)
+class Paper:
+    """A deduplicated paper: the best value of each field over all of its records."""
+
+    id: int
+    title: str | None
+    abstract: str | None
+    authors: list[str]
+    date: str | None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    upvotes: int | None = None
+    n_authors: int | None = None
+    authors_truncated: bool = False
+    categories: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    url: str | None = None
+    venue: str | None = None
+    abstract_truncated: bool = False
+    sources: list[Source] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": self.authors,
+            "n_authors": self.n_authors,
+            "authors_truncated": self.authors_truncated,
+            "date": self.date,
+            "arxiv_id": self.arxiv_id,
+            "doi": self.doi,
+            "upvotes": self.upvotes,
+            "categories": self.categories,
+            "organizations": self.organizations,
+            "url": self.url,
+            "venue": self.venue,
+            "abstract_truncated": self.abstract_truncated,
+            "sources": [
+                {
+                    "source": s.source,
+                    "file": s.file,
+                    "locator": s.locator,
+                    "format": s.format,
+                    "ingested_at": s.ingested_at,
+                }
+                for s in self.sources
+            ],
+        }

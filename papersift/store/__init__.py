@@ -1,0 +1,21 @@
+"""Storage: the only code that talks SQL. ``open_store`` picks the backend from a location."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from papersift.errors import StoreError
+from papersift.store.base import Store
+
+
+def open_store(location: str | Path) -> Store:
+    """Open (creating and migrating if needed) the library at a path or database URL."""
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        raise StoreError("the PostgreSQL backend is not available yet; use a SQLite file path")
+    from papersift.store.sqlite import SQLiteStore
+
+    return SQLiteStore(Path(text).expanduser())
+
+
+__all__ = ["Store", "open_store"]

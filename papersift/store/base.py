@@ -1,0 +1,89 @@
+"""The ``Store`` protocol every backend (SQLite now, PostgreSQL later) implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from papersift.ingest.dedup import PaperView, SourcedRecord
+from papersift.models import Paper, Record
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A parsed record about to be stored, with its provenance."""
+
+    record: Record
+    fingerprint: int
+    source: str
+    file: str
+    format: str
+    ingested_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryStats:
+    papers: int
+    records: int
+    merged_papers: int
+    with_abstract: int
+    with_arxiv_id: int
+    with_doi: int
+    by_source: dict[str, int]
+    by_format: dict[str, int]
+    earliest: str | None
+    latest: str | None
+    schema_version: int
+    location: str
+
+
+class Store(Protocol):
+    location: str
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """All writes inside happen together or not at all."""
+        ...
+
+    def close(self) -> None: ...
+
+    def schema_version(self) -> int: ...
+
+    # -- ingest
+    def known_fingerprints(self, fingerprints: Sequence[int]) -> set[int]: ...
+
+    def papers_with_keys(self, keys: Sequence[int]) -> list[int]: ...
+
+    def paper_views(self, paper_ids: Sequence[int]) -> dict[int, PaperView]: ...
+
+    def insert_paper(self, fields: Record, now: str) -> int: ...
+
+    def update_paper(self, paper_id: int, fields: Record, now: str) -> None: ...
+
+    def add_record(self, paper_id: int, new: NewRecord) -> int: ...
+
+    def add_keys(self, paper_id: int, keys: Sequence[int]) -> None: ...
+
+    def records_of(self, paper_id: int) -> list[SourcedRecord]: ...
+
+    def absorb(self, survivor: int, merged: int) -> None:
+        """Move every record and key of ``merged`` to ``survivor``, and alias the old id."""
+        ...
+
+    def log_merge(
+        self, paper_id: int, record_id: int | None, merged_id: int | None, reason: str, now: str
+    ) -> None: ...
+
+    # -- reading
+    def resolve_paper_id(self, ident: str) -> int | None:
+        """A paper id from its number (or an old merged number), arXiv id or DOI."""
+        ...
+
+    def get_paper(self, paper_id: int) -> Paper | None: ...
+
+    def iter_papers(self, limit: int | None = None, offset: int = 0) -> Iterator[Paper]: ...
+
+    def merge_log(self, paper_id: int) -> list[tuple[str, int | None, int | None, str]]: ...
+
+    def stats(self) -> LibraryStats: ...

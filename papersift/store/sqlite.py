@@ -1,0 +1,337 @@
+"""The embedded default backend: one SQLite file in WAL mode with foreign keys on."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from papersift.errors import StoreError
+from papersift.ingest.dedup import PaperView, SourcedRecord
+from papersift.ingest.normalize import normalize_arxiv_id, normalize_doi
+from papersift.models import Paper, Record, Source, record_from_json, record_to_json
+from papersift.store.base import LibraryStats, NewRecord
+
+_CHUNK = 900  # stay under SQLite's limit on bound variables per statement
+_PAPER_COLUMNS = (
+    "title, abstract, abstract_truncated, authors, authors_truncated, n_authors, date, "
+    "arxiv_id, doi, upvotes, categories, organizations, url, venue"
+)
+
+
+def _paper_values(fields: Record) -> tuple[Any, ...]:
+    return (
+        fields.title,
+        fields.abstract,
+        int(fields.abstract_truncated),
+        orjson.dumps(fields.authors).decode(),
+        int(fields.authors_truncated),
+        fields.n_authors,
+        fields.date,
+        fields.arxiv_id,
+        fields.doi,
+        fields.upvotes,
+        orjson.dumps(fields.categories).decode(),
+        orjson.dumps(fields.organizations).decode(),
+        fields.url,
+        fields.venue,
+    )
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("papersift.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number, _, name = entry.name.removesuffix(".sql").partition("_")
+            found.append((int(number), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
+    text = str(exc)
+    if "disk is full" in text or "disk I/O error" in text:
+        return StoreError(f"cannot write the library at {location}: the disk is full")
+    if "unable to open" in text:
+        return StoreError(f"cannot open the library at {location}: {text}")
+    if "not a database" in text:
+        return StoreError(f"{location} is not a papersift library (not a SQLite database)")
+    if "locked" in text:
+        return StoreError(f"the library at {location} is busy (another papersift is writing)")
+    return StoreError(f"database error in {location}: {text}")
+
+
+class SQLiteStore:
+    def __init__(self, path: Path) -> None:
+        self.location = str(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA busy_timeout = 10000")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.location) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create the library at {self.location}: {exc}") from exc
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _migrate(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        current = self.schema_version()
+        known = _migrations()
+        if known and current > known[-1][0]:
+            raise StoreError(
+                f"{self.location} has schema version {current}, newer than this papersift "
+                f"knows ({known[-1][0]}): upgrade papersift"
+            )
+        for version, name, sql in known:
+            if version <= current:
+                continue
+            now = _now()
+            self.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\n"
+                f"INSERT INTO schema_migrations VALUES ({version}, '{name}', '{now}');\nCOMMIT;"
+            )
+
+    def schema_version(self) -> int:
+        row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.location) from exc
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.conn.execute("ROLLBACK")
+            raise _store_error(exc, self.location) from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------------ ingest
+
+    def _in_chunks(self, sql: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        for start in range(0, len(values), _CHUNK):
+            part = values[start : start + _CHUNK]
+            marks = ",".join("?" * len(part))
+            yield from self.conn.execute(sql.format(marks=marks), part)
+
+    def known_fingerprints(self, fingerprints: Sequence[int]) -> set[int]:
+        sql = "SELECT fingerprint FROM records WHERE fingerprint IN ({marks})"
+        return {row[0] for row in self._in_chunks(sql, fingerprints)}
+
+    def papers_with_keys(self, keys: Sequence[int]) -> list[int]:
+        sql = "SELECT DISTINCT paper_id FROM match_keys WHERE key IN ({marks})"
+        return sorted({row[0] for row in self._in_chunks(sql, keys)})
+
+    def paper_views(self, paper_ids: Sequence[int]) -> dict[int, PaperView]:
+        sql = (
+            "SELECT id, title, abstract, arxiv_id, doi, authors, abstract_truncated "
+            "FROM papers WHERE id IN ({marks})"
+        )
+        return {
+            row[0]: PaperView(row[1], row[2], row[3], row[4], orjson.loads(row[5]), bool(row[6]))
+            for row in self._in_chunks(sql, paper_ids)
+        }
+
+    def insert_paper(self, fields: Record, now: str) -> int:
+        cursor = self.conn.execute(
+            f"INSERT INTO papers ({_PAPER_COLUMNS}, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*_paper_values(fields), now, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def update_paper(self, paper_id: int, fields: Record, now: str) -> None:
+        assignments = ", ".join(f"{c.strip()} = ?" for c in _PAPER_COLUMNS.split(","))
+        self.conn.execute(
+            f"UPDATE papers SET {assignments}, updated_at = ? WHERE id = ?",
+            (*_paper_values(fields), now, paper_id),
+        )
+
+    def add_record(self, paper_id: int, new: NewRecord) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO records (paper_id, fingerprint, source, file, locator, format, "
+            "ingested_at, data) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                paper_id,
+                new.fingerprint,
+                new.source,
+                new.file,
+                new.record.locator,
+                new.format,
+                new.ingested_at,
+                record_to_json(new.record),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def add_keys(self, paper_id: int, keys: Sequence[int]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO match_keys (key, paper_id) VALUES (?, ?)",
+            [(key, paper_id) for key in keys],
+        )
+
+    def records_of(self, paper_id: int) -> list[SourcedRecord]:
+        rows = self.conn.execute(
+            "SELECT data, format FROM records WHERE paper_id = ? ORDER BY id", (paper_id,)
+        )
+        return [SourcedRecord(record_from_json(data), fmt) for data, fmt in rows]
+
+    def absorb(self, survivor: int, merged: int) -> None:
+        c = self.conn
+        c.execute("UPDATE records SET paper_id = ? WHERE paper_id = ?", (survivor, merged))
+        c.execute(
+            "INSERT OR IGNORE INTO match_keys (key, paper_id) "
+            "SELECT key, ? FROM match_keys WHERE paper_id = ?",
+            (survivor, merged),
+        )
+        c.execute("UPDATE paper_aliases SET new_id = ? WHERE new_id = ?", (survivor, merged))
+        c.execute("UPDATE merges SET paper_id = ? WHERE paper_id = ?", (survivor, merged))
+        c.execute("DELETE FROM papers WHERE id = ?", (merged,))
+        c.execute("INSERT OR REPLACE INTO paper_aliases VALUES (?, ?)", (merged, survivor))
+
+    def log_merge(
+        self, paper_id: int, record_id: int | None, merged_id: int | None, reason: str, now: str
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO merges (paper_id, record_id, merged_id, reason, at) VALUES (?,?,?,?,?)",
+            (paper_id, record_id, merged_id, reason, now),
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def resolve_paper_id(self, ident: str) -> int | None:
+        ident = ident.strip()
+        if ident.isdigit():
+            number = int(ident)
+            if self.conn.execute("SELECT 1 FROM papers WHERE id = ?", (number,)).fetchone():
+                return number
+            row = self.conn.execute(
+                "SELECT new_id FROM paper_aliases WHERE old_id = ?", (number,)
+            ).fetchone()
+            return int(row[0]) if row else None
+        for column, value in (
+            ("doi", normalize_doi(ident)),
+            ("arxiv_id", normalize_arxiv_id(ident)),
+        ):
+            if value:
+                row = self.conn.execute(
+                    f"SELECT id FROM papers WHERE {column} = ? ORDER BY id LIMIT 1", (value,)
+                ).fetchone()
+                if row:
+                    return int(row[0])
+        return None
+
+    def _sources(self, paper_ids: Sequence[int]) -> dict[int, list[Source]]:
+        sql = (
+            "SELECT paper_id, id, source, file, locator, format, ingested_at FROM records "
+            "WHERE paper_id IN ({marks}) ORDER BY id"
+        )
+        found: dict[int, list[Source]] = {pid: [] for pid in paper_ids}
+        for row in self._in_chunks(sql, paper_ids):
+            found[row[0]].append(Source(*row[1:]))
+        return found
+
+    def _papers(self, rows: list[tuple[Any, ...]]) -> list[Paper]:
+        sources = self._sources([row[0] for row in rows])
+        return [
+            Paper(
+                id=row[0],
+                title=row[1],
+                abstract=row[2],
+                abstract_truncated=bool(row[3]),
+                authors=orjson.loads(row[4]),
+                authors_truncated=bool(row[5]),
+                n_authors=row[6],
+                date=row[7],
+                arxiv_id=row[8],
+                doi=row[9],
+                upvotes=row[10],
+                categories=orjson.loads(row[11]),
+                organizations=orjson.loads(row[12]),
+                url=row[13],
+                venue=row[14],
+                sources=sources[row[0]],
+            )
+            for row in rows
+        ]
+
+    def get_paper(self, paper_id: int) -> Paper | None:
+        rows = self.conn.execute(
+            f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,)
+        ).fetchall()
+        papers = self._papers(rows)
+        return papers[0] if papers else None
+
+    def iter_papers(self, limit: int | None = None, offset: int = 0) -> Iterator[Paper]:
+        remaining = limit if limit is not None else -1
+        last_id = -1
+        skip = offset
+        while remaining != 0:
+            page = 500 if remaining < 0 else min(500, remaining)
+            rows = self.conn.execute(
+                f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id > ? ORDER BY id "
+                "LIMIT ? OFFSET ?",
+                (last_id, page, skip),
+            ).fetchall()
+            if not rows:
+                return
+            skip = 0
+            last_id = rows[-1][0]
+            yield from self._papers(rows)
+            remaining = remaining - len(rows) if remaining > 0 else remaining
+
+    def merge_log(self, paper_id: int) -> list[tuple[str, int | None, int | None, str]]:
+        rows = self.conn.execute(
+            "SELECT reason, record_id, merged_id, at FROM merges WHERE paper_id = ? ORDER BY id",
+            (paper_id,),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def stats(self) -> LibraryStats:
+        c = self.conn
+        one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731
+        return LibraryStats(
+            papers=one("SELECT count(*) FROM papers"),
+            records=one("SELECT count(*) FROM records"),
+            merged_papers=one(
+                "SELECT count(*) FROM (SELECT paper_id FROM records GROUP BY paper_id "
+                "HAVING count(*) > 1)"
+            ),
+            with_abstract=one("SELECT count(*) FROM papers WHERE abstract IS NOT NULL"),
+            with_arxiv_id=one("SELECT count(*) FROM papers WHERE arxiv_id IS NOT NULL"),
+            with_doi=one("SELECT count(*) FROM papers WHERE doi IS NOT NULL"),
+            by_source=dict(c.execute("SELECT source, count(*) FROM records GROUP BY source")),
+            by_format=dict(c.execute("SELECT format, count(*) FROM records GROUP BY format")),
+            earliest=one("SELECT min(date) FROM papers"),
+            latest=one("SELECT max(date) FROM papers"),
+            schema_version=self.schema_version(),
+            location=self.location,
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

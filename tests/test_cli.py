@@ -1,0 +1,109 @@
+"""The command line: output shapes, exit codes, one-line errors without tracebacks."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from papersift.cli import main
+from tests.support import FIXTURES
+
+Capture = pytest.CaptureFixture[str]
+
+
+def run(capsys: Capture, db: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--db", str(db), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def filled(db_path: Path, capsys: Capture) -> Path:
+    code, out, _ = run(capsys, db_path, "ingest", str(FIXTURES / "pubpage.txt"), str(FIXTURES / "hf_daily.txt"))
+    assert code == 0
+    assert "4 new" in out and "1 merged (1 by similar title)" not in out
+    return db_path
+
+
+def test_ingest_reports_each_file(db_path: Path, capsys: Capture) -> None:
+    code, out, _ = run(capsys, db_path, "ingest", str(FIXTURES / "pubpage.txt"), str(FIXTURES / "hf_daily.txt"))
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert "[pubpage, source 'pubpage']: 4 read, 4 new, 0 merged" in lines[0]
+    assert "[hf-daily, source 'hf_daily']: 3 read, 2 new, 1 merged (1 by title and abstract)" in lines[1]
+    code, out, _ = run(capsys, db_path, "ingest", str(FIXTURES / "pubpage.txt"))
+    assert "0 new, 0 merged, 4 already in the library" in out
+
+
+def test_papers_list_json_one_object_per_line(filled: Path, capsys: Capture) -> None:
+    code, out, _ = run(capsys, filled, "papers", "list", "--format", "json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 6
+    for key in ("id", "title", "abstract", "authors", "date", "arxiv_id", "doi", "upvotes", "sources"):
+        assert key in rows[0]
+    assert rows[0]["upvotes"] == 17 and len(rows[0]["sources"]) == 2
+    assert {"source", "file", "locator", "ingested_at"} <= set(rows[0]["sources"][0])
+
+
+def test_papers_list_table_and_limit(filled: Path, capsys: Capture) -> None:
+    code, out, _ = run(capsys, filled, "papers", "list", "--limit", "2")
+    assert code == 0
+    assert "Warm Starts" in out and "Tokenizers" in out
+    assert "Lattice Decoding" not in out
+
+
+def test_papers_show_all_fields_and_sources(filled: Path, capsys: Capture) -> None:
+    code, out, _ = run(capsys, filled, "papers", "show", "1")
+    assert code == 0
+    assert "Warm Starts for Sparse Optimizers" in out
+    assert "Ada Quinlan, Bo Lindgren, C. Daniel Ortiz et al." in out
+    assert "upvotes  17" in out
+    assert "sources  (2)" in out and "hf_daily [hf-daily]" in out
+    assert "merged record" in out
+
+
+def test_unknown_paper_is_one_line_and_exit_3(filled: Path, capsys: Capture) -> None:
+    code, out, err = run(capsys, filled, "papers", "show", "424242")
+    assert code == 3
+    assert err.strip().count("\n") == 0 and "no paper '424242'" in err
+    assert "Traceback" not in err + out
+
+
+def test_bad_file_among_good_ones(db_path: Path, tmp_path: Path, capsys: Capture) -> None:
+    empty = tmp_path / "empty.bib"
+    empty.write_text("")
+    code, out, err = run(capsys, db_path, "ingest", str(empty), str(FIXTURES / "pubpage.txt"))
+    assert code == 2
+    assert f"{empty}: the file is empty" in err
+    assert "4 new" in out
+    code, _, err = run(capsys, db_path, "ingest", str(empty))
+    assert code == 2 and err.startswith("papersift: error:") and "Traceback" not in err
+
+
+def test_unknown_format_option(db_path: Path, capsys: Capture) -> None:
+    code, _, err = run(capsys, db_path, "ingest", "--format", "docx", str(FIXTURES / "pubpage.txt"))
+    assert code == 2 and "unknown format 'docx'" in err
+
+
+def test_stats(filled: Path, capsys: Capture) -> None:
+    code, out, _ = run(capsys, filled, "stats", "--format", "json")
+    assert code == 0
+    stats = json.loads(out)
+    assert stats["papers"] == 6 and stats["records"] == 7 and stats["merged_papers"] == 1
+    code, out, _ = run(capsys, filled, "stats")
+    assert "6 unique, from 7 records" in out
+
+
+def test_formats_lists_every_reader(capsys: Capture) -> None:
+    assert main(["formats"]) == 0
+    out = capsys.readouterr().out
+    for name in ("pubpage", "abstracts", "hf-daily", "arxiv-atom", "oai-pmh", "arxiv-snapshot", "bibtex", "csv", "json"):
+        assert name in out
+
+
+def test_db_from_environment(tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "env.db"
+    monkeypatch.setenv("PAPERSIFT_DB", str(target))
+    assert main(["ingest", str(FIXTURES / "pubpage.txt")]) == 0
+    assert target.exists()

@@ -1,0 +1,219 @@
+"""Deduplication rules: normalization, title and abstract matching, near-misses, merging."""
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from papersift.ingest.dedup import (
+    PaperView,
+    SourcedRecord,
+    abstracts_match,
+    earliest_date,
+    match_keys,
+    merge_records,
+    normalize_text,
+    same_paper,
+    titles_match,
+)
+from papersift.models import Record
+
+ABSTRACT = (
+    "We train sparse mixtures of experts with a router that balances load by design, and show "
+    "that with step size $\\eta$ and momentum $\\beta_1 = 0.9$ training stays stable at scale "
+    "while matching dense baselines on six language modelling benchmarks."
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Schr\\\"odinger Bridges", "Schrödinger bridges"),
+        ("{BERT}: Pre-training of Deep Transformers", "BERT - pre-training of deep transformers"),
+        ("$\\mu$Param scaling", "μParam Scaling"),
+        ("Learning  with\nNoisy Labels.", "learning with noisy labels"),
+        ("\\textit{Attention} Is All", "Attention is all"),
+    ],
+)
+def test_normalize_text_equates_spellings(a: str, b: str) -> None:
+    assert normalize_text(a) == normalize_text(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Scaling Laws for Neural Machine Translation", "Scaling laws for neural machine translation."),
+        ("Scaling Laws for Neural Machine Translation", "Scaling Laws for Nueral Machine Translation"),
+        ("Pre-training Transformers at Scale", "Pretraining Transformers at Scale"),
+        ("A Survey of Retrieval Augmented Generation", "Survey of Retrieval Augmented Generation"),
+    ],
+)
+def test_titles_match_same_paper(a: str, b: str) -> None:
+    assert titles_match(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Unraveling the Mystery of Scaling Laws: Part I", "Unraveling the Mystery of Scaling Laws: Part II"),
+        ("Scaling Laws for Neural Machine Translation", "Scaling Laws for Multilingual Neural Machine Translation"),
+        ("Scaling Laws for Retrieval", "Scaling Laws for Reasoning"),
+        ("Scaling Laws for Transfer", "Scaling Laws for Transformers"),
+        ("GPT-3 System Card", "GPT-4 System Card"),
+        ("Deep Learning in 2023", "Deep Learning in 2024"),
+    ],
+)
+def test_near_miss_titles_do_not_match(a: str, b: str) -> None:
+    assert not titles_match(a, b)
+
+
+def test_abstract_with_latex_spelled_differently_matches() -> None:
+    other = ABSTRACT.replace("$\\eta$", "$η$").replace("$\\beta_1", "$β_1")
+    assert abstracts_match(ABSTRACT, other)
+
+
+def test_truncated_abstract_matches_its_full_version() -> None:
+    cut = ABSTRACT[:140]
+    assert abstracts_match(cut, ABSTRACT, a_truncated=True)
+    assert not abstracts_match(cut, "An entirely different abstract about proteins. " * 5, True)
+
+
+def test_title_less_abstract_matches_titled_paper() -> None:
+    titled = PaperView("Balanced Routers for Sparse Experts", ABSTRACT)
+    assert same_paper(PaperView(None, ABSTRACT), titled) == "abstract"
+
+
+def test_workshop_and_journal_versions_with_different_abstracts_stay_apart() -> None:
+    workshop = PaperView("Balanced Routers for Sparse Experts", ABSTRACT)
+    journal = PaperView(
+        "Balanced routers for sparse experts",
+        "An extended study of routing in sparse models: we add theory for load balancing, "
+        "experiments on vision and speech, and an analysis of expert specialisation over time.",
+    )
+    assert same_paper(workshop, journal) is None
+
+
+def test_identifiers_decide_when_both_sides_have_them() -> None:
+    a = PaperView("Some Title About Things", None, arxiv_id="2401.00001")
+    b = PaperView("Completely Different Words", None, arxiv_id="2401.00001")
+    c = PaperView("Some Title About Things", None, arxiv_id="2401.00002")
+    assert same_paper(a, b) == "arxiv id"
+    assert same_paper(a, c) is None
+    d1 = PaperView("Some Title About Things", None, doi="10.1/a")
+    d2 = PaperView("Some Title About Things", None, doi="10.1/b")
+    assert same_paper(d1, d2) is None
+
+
+def test_same_title_different_authors_without_abstracts_stay_apart() -> None:
+    a = PaperView("Graph Networks for Weather", None, authors=["Ann Lee", "Bo Chen"])
+    b = PaperView("Graph Networks for Weather", None, authors=["Carl Diaz"])
+    c = PaperView("Graph Networks for Weather", None, authors=["A. Lee"])
+    assert same_paper(a, b) is None
+    assert same_paper(a, c) == "title"
+
+
+def test_keys_of_a_typo_title_share_a_blocking_key() -> None:
+    a = match_keys(Record(title="Scaling Laws for Neural Machine Translation"))
+    b = match_keys(Record(title="Scaling Laws for Nueral Machine Translation"))
+    assert set(a.blocking) & set(b.blocking)
+    assert not set(a.exact) & set(b.exact)
+
+
+def test_keys_of_a_truncated_abstract_share_the_head_key() -> None:
+    full = match_keys(Record(abstract=ABSTRACT))
+    cut = match_keys(Record(abstract=ABSTRACT[:160], abstract_truncated=True))
+    assert set(full.blocking) & set(cut.blocking)
+
+
+def test_earliest_date_prefers_precise_dates() -> None:
+    assert earliest_date(["2023", "2023-05-02", "2023-07-01"]) == "2023-05-02"
+    assert earliest_date(["2022", "2023-05-02"]) == "2022"
+    assert earliest_date([None]) is None
+
+
+def test_merge_keeps_the_best_of_each_field() -> None:
+    hf = Record(
+        title="Balanced Routers for Sparse Experts",
+        abstract=ABSTRACT[:100],
+        abstract_truncated=True,
+        n_authors=5,
+        upvotes=40,
+    )
+    page = Record(
+        title="Balanced routers for sparse experts",
+        abstract=ABSTRACT,
+        authors=["Ann Lee", "Bo Chen", "Carl Diaz"],
+        authors_truncated=True,
+        date="2024-03-02",
+        organizations=["lab"],
+    )
+    arxiv = Record(
+        title="Balanced Routers for Sparse Experts",
+        authors=["Ann Lee", "Bo Chen", "Carl Diaz", "Dee Eke", "Fay Goh"],
+        date="2024-02-27",
+        arxiv_id="2402.12345",
+        upvotes=12,
+    )
+    merged = merge_records(
+        [SourcedRecord(hf, "hf-daily"), SourcedRecord(page, "pubpage"), SourcedRecord(arxiv, "arxiv-atom")]
+    )
+    assert merged.abstract == ABSTRACT and not merged.abstract_truncated
+    assert len(merged.authors) == 5 and not merged.authors_truncated
+    assert merged.date == "2024-02-27"
+    assert merged.upvotes == 40
+    assert merged.arxiv_id == "2402.12345"
+    assert merged.n_authors == 5
+    assert merged.organizations == ["lab"]
+    assert merged.title == "Balanced Routers for Sparse Experts"
+
+
+# ----------------------------------------------------------------------------- properties
+
+words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", min_size=1, max_size=10)
+titles = st.lists(words, min_size=1, max_size=12).map(" ".join)
+
+
+@given(titles, st.sampled_from([str.upper, str.lower, str.title, lambda s: s]), st.sampled_from(["", ".", "!", " ?"]))
+def test_title_normalizer_ignores_case_and_punctuation(title: str, case, punct: str) -> None:  # type: ignore[no-untyped-def]
+    assert normalize_text(case(title) + punct) == normalize_text(title)
+    assert normalize_text(title.replace(" ", " - ")) == normalize_text(title)
+
+
+@given(st.text(max_size=200))
+def test_title_normalizer_is_idempotent_and_canonical(text: str) -> None:
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+    assert once == once.strip() and "  " not in once
+    assert all(c.isascii() and (c.isalnum() or c == " ") for c in once)
+
+
+@given(titles)
+def test_titles_match_is_reflexive(title: str) -> None:
+    if normalize_text(title):
+        assert titles_match(title, title)
+
+
+records = st.builds(
+    Record,
+    title=st.one_of(st.none(), titles),
+    abstract=st.one_of(st.none(), st.text(min_size=1, max_size=60)),
+    abstract_truncated=st.booleans(),
+    authors=st.lists(st.sampled_from(["Ann Lee", "Bo Chen", "Carl Diaz", "Dee Eke"]), max_size=4),
+    authors_truncated=st.booleans(),
+    n_authors=st.one_of(st.none(), st.integers(1, 30)),
+    date=st.one_of(st.none(), st.sampled_from(["2020", "2020-05", "2020-05-04", "2021-01-02"])),
+    arxiv_id=st.one_of(st.none(), st.sampled_from(["2401.00001", "2401.00002"])),
+    doi=st.one_of(st.none(), st.sampled_from(["10.1/a", "10.1/b"])),
+    upvotes=st.one_of(st.none(), st.integers(0, 500)),
+    categories=st.lists(st.sampled_from(["cs.LG", "cs.CL", "stat.ML"]), max_size=3),
+    url=st.one_of(st.none(), st.sampled_from(["https://a", "https://b"])),
+)
+sourced = st.builds(SourcedRecord, records, st.sampled_from(["hf-daily", "pubpage", "bibtex", "arxiv-atom"]))
+
+
+@given(st.lists(sourced, min_size=1, max_size=6), st.randoms())
+def test_merge_is_order_independent(items: list[SourcedRecord], rnd: random.Random) -> None:
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    assert merge_records(items) == merge_records(shuffled)

@@ -1,0 +1,129 @@
+"""Ingesting files: dedup across files, idempotence, one transaction per file, bad input."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from papersift.errors import ParseError, UnknownFormatError
+from papersift.ingest.pipeline import ingest_file
+from papersift.store import Store
+
+from tests.support import FIXTURES
+
+
+def dump(db: Path) -> list[tuple[object, ...]]:
+    """Every row of every table, to compare a database before and after."""
+    conn = sqlite3.connect(db)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    rows = [(t, *row) for t in sorted(tables) for row in conn.execute(f"SELECT * FROM {t}")]
+    conn.close()
+    return sorted(rows, key=repr)
+
+
+def test_cross_format_duplicates_merge_with_provenance(store: Store) -> None:
+    page = ingest_file(store, FIXTURES / "pubpage.txt")
+    assert (page.format, page.new, page.merged) == ("pubpage", 4, 0)
+    hf = ingest_file(store, FIXTURES / "hf_daily.txt", source="hf")
+    assert (hf.format, hf.new, hf.merged) == ("hf-daily", 2, 1)
+    abstracts = ingest_file(store, FIXTURES / "abstracts.txt")
+    assert abstracts.format == "abstracts"
+    assert (abstracts.new, abstracts.merged, len(abstracts.skipped)) == (0, 2, 1)
+
+    paper_id = store.resolve_paper_id("1")
+    assert paper_id is not None
+    paper = store.get_paper(paper_id)
+    assert paper is not None
+    assert paper.title == "Warm Starts for Sparse Optimizers"
+    assert paper.upvotes == 17  # from the HF page
+    assert paper.n_authors == 6  # the page lists three "et al.", HF counts six
+    assert paper.abstract is not None and paper.abstract.endswith("held-out data.")
+    assert not paper.abstract_truncated  # the full abstract replaced HF's cut one
+    assert {s.format for s in paper.sources} == {"pubpage", "hf-daily", "abstracts"}
+    assert {s.source for s in paper.sources} == {"pubpage", "hf", "abstracts"}
+    assert all(s.locator.startswith("line ") for s in paper.sources)
+    assert len(store.merge_log(paper.id)) == 2
+    assert store.stats().papers == 6
+
+
+def test_ingesting_twice_changes_nothing(store: Store, db_path: Path) -> None:
+    for name in ("pubpage.txt", "hf_daily.txt", "abstracts.txt"):
+        ingest_file(store, FIXTURES / name)
+    before = [row for row in dump(db_path) if row[0] != "schema_migrations"]
+    for name in ("pubpage.txt", "hf_daily.txt", "abstracts.txt"):
+        report = ingest_file(store, FIXTURES / name)
+        assert report.new == report.merged == 0
+        assert report.unchanged == report.read - len(report.skipped)
+    assert [row for row in dump(db_path) if row[0] != "schema_migrations"] == before
+
+
+def test_a_failing_file_leaves_the_database_as_it_was(store: Store, db_path: Path, tmp_path: Path) -> None:
+    ingest_file(store, FIXTURES / "pubpage.txt")
+    before = dump(db_path)
+    bad = tmp_path / "half.txt"
+    good_block = (FIXTURES / "pubpage.txt").read_text().split("\n")[:3]
+    bad.write_text("\n".join(["LGJan 1, 2024", "Fresh PaperAnn Lee", "Abstract.", *good_block, "LGJan 2, 2024", "broken", ""]))
+    with pytest.raises(ParseError) as err:
+        ingest_file(store, bad, strict=True)
+    assert err.value.path == str(bad) and err.value.line == 8
+    assert dump(db_path) == before
+    report = ingest_file(store, bad)  # without --strict the bad entry is skipped and counted
+    assert report.new == 1 and len(report.skipped) == 1
+
+
+def test_interrupted_ingest_rolls_back(store: Store, db_path: Path) -> None:
+    before = dump(db_path)
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    big = db_path.parent / "big.txt"
+    block = "LGJan 1, 2024\nPaper Number {i} About ThingsAnn Lee\nAn abstract.\n"
+    big.write_text("".join(block.format(i=i) for i in range(1500)))
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(store, big, progress=interrupt)
+    assert dump(db_path) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"   \n\n", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+    ],
+)
+def test_empty_and_binary_files(store: Store, tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "input.txt"
+    path.write_bytes(content)
+    with pytest.raises(ParseError, match=message) as err:
+        ingest_file(store, path)
+    assert str(path) in str(err.value)
+
+
+def test_unknown_format(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("Just some notes\nabout nothing in particular.\n")
+    with pytest.raises(UnknownFormatError, match="--format"):
+        ingest_file(store, path)
+    with pytest.raises(UnknownFormatError, match="known formats"):
+        ingest_file(store, FIXTURES / "pubpage.txt", format_name="docx")
+
+
+def test_not_utf8_names_the_line(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    text = (FIXTURES / "pubpage.txt").read_text().replace("Lindgren", "Lindgrén")
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ParseError, match="not UTF-8") as err:
+        ingest_file(store, path)
+    assert err.value.line == 2
+
+
+def test_missing_file(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(ParseError, match="no such file"):
+        ingest_file(store, tmp_path / "nope.bib")
+
+
+def test_forced_format(store: Store) -> None:
+    report = ingest_file(store, FIXTURES / "abstracts.txt", format_name="abstracts")
+    assert report.format == "abstracts" and report.new == 2
