@@ -43,7 +43,7 @@ class Record:
 
 
 def record_to_json(record: Record) -> str:
-    return orjson.dumps(dataclasses.asdict(record)).decode()
+    return orjson.dumps(record).decode()  # orjson serializes dataclasses natively (and fast)
 
 
 def record_from_json(text: str | bytes) -> Record:

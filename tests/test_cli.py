@@ -19,18 +19,25 @@ def run(capsys: Capture, db: Path, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def filled(db_path: Path, capsys: Capture) -> Path:
-    code, out, _ = run(capsys, db_path, "ingest", str(FIXTURES / "pubpage.txt"), str(FIXTURES / "hf_daily.txt"))
+    code, out, _ = run(
+        capsys, db_path, "ingest", str(FIXTURES / "pubpage.txt"), str(FIXTURES / "hf_daily.txt")
+    )
     assert code == 0
     assert "4 new" in out and "1 merged (1 by similar title)" not in out
     return db_path
 
 
 def test_ingest_reports_each_file(db_path: Path, capsys: Capture) -> None:
-    code, out, _ = run(capsys, db_path, "ingest", str(FIXTURES / "pubpage.txt"), str(FIXTURES / "hf_daily.txt"))
+    code, out, _ = run(
+        capsys, db_path, "ingest", str(FIXTURES / "pubpage.txt"), str(FIXTURES / "hf_daily.txt")
+    )
     assert code == 0
     lines = out.strip().splitlines()
     assert "[pubpage, source 'pubpage']: 4 read, 4 new, 0 merged" in lines[0]
-    assert "[hf-daily, source 'hf_daily']: 3 read, 2 new, 1 merged (1 by title and abstract)" in lines[1]
+    assert (
+        "[hf-daily, source 'hf_daily']: 3 read, 2 new, 1 merged (1 by title and abstract)"
+        in lines[1]
+    )
     code, out, _ = run(capsys, db_path, "ingest", str(FIXTURES / "pubpage.txt"))
     assert "0 new, 0 merged, 4 already in the library" in out
 
@@ -40,7 +47,17 @@ def test_papers_list_json_one_object_per_line(filled: Path, capsys: Capture) -> 
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 6
-    for key in ("id", "title", "abstract", "authors", "date", "arxiv_id", "doi", "upvotes", "sources"):
+    for key in (
+        "id",
+        "title",
+        "abstract",
+        "authors",
+        "date",
+        "arxiv_id",
+        "doi",
+        "upvotes",
+        "sources",
+    ):
         assert key in rows[0]
     assert rows[0]["upvotes"] == 17 and len(rows[0]["sources"]) == 2
     assert {"source", "file", "locator", "ingested_at"} <= set(rows[0]["sources"][0])
@@ -98,11 +115,23 @@ def test_stats(filled: Path, capsys: Capture) -> None:
 def test_formats_lists_every_reader(capsys: Capture) -> None:
     assert main(["formats"]) == 0
     out = capsys.readouterr().out
-    for name in ("pubpage", "abstracts", "hf-daily", "arxiv-atom", "oai-pmh", "arxiv-snapshot", "bibtex", "csv", "json"):
+    for name in (
+        "pubpage",
+        "abstracts",
+        "hf-daily",
+        "arxiv-atom",
+        "oai-pmh",
+        "arxiv-snapshot",
+        "bibtex",
+        "csv",
+        "json",
+    ):
         assert name in out
 
 
-def test_db_from_environment(tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_db_from_environment(
+    tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "env.db"
     monkeypatch.setenv("PAPERSIFT_DB", str(target))
     assert main(["ingest", str(FIXTURES / "pubpage.txt")]) == 0

@@ -29,7 +29,7 @@ ABSTRACT = (
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        ("Schr\\\"odinger Bridges", "Schrödinger bridges"),
+        ('Schr\\"odinger Bridges', "Schrödinger bridges"),
         ("{BERT}: Pre-training of Deep Transformers", "BERT - pre-training of deep transformers"),
         ("$\\mu$Param scaling", "μParam Scaling"),
         ("Learning  with\nNoisy Labels.", "learning with noisy labels"),
@@ -43,8 +43,14 @@ def test_normalize_text_equates_spellings(a: str, b: str) -> None:
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        ("Scaling Laws for Neural Machine Translation", "Scaling laws for neural machine translation."),
-        ("Scaling Laws for Neural Machine Translation", "Scaling Laws for Nueral Machine Translation"),
+        (
+            "Scaling Laws for Neural Machine Translation",
+            "Scaling laws for neural machine translation.",
+        ),
+        (
+            "Scaling Laws for Neural Machine Translation",
+            "Scaling Laws for Nueral Machine Translation",
+        ),
         ("Pre-training Transformers at Scale", "Pretraining Transformers at Scale"),
         ("A Survey of Retrieval Augmented Generation", "Survey of Retrieval Augmented Generation"),
     ],
@@ -56,8 +62,14 @@ def test_titles_match_same_paper(a: str, b: str) -> None:
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        ("Unraveling the Mystery of Scaling Laws: Part I", "Unraveling the Mystery of Scaling Laws: Part II"),
-        ("Scaling Laws for Neural Machine Translation", "Scaling Laws for Multilingual Neural Machine Translation"),
+        (
+            "Unraveling the Mystery of Scaling Laws: Part I",
+            "Unraveling the Mystery of Scaling Laws: Part II",
+        ),
+        (
+            "Scaling Laws for Neural Machine Translation",
+            "Scaling Laws for Multilingual Neural Machine Translation",
+        ),
         ("Scaling Laws for Retrieval", "Scaling Laws for Reasoning"),
         ("Scaling Laws for Transfer", "Scaling Laws for Transformers"),
         ("GPT-3 System Card", "GPT-4 System Card"),
@@ -156,7 +168,11 @@ def test_merge_keeps_the_best_of_each_field() -> None:
         upvotes=12,
     )
     merged = merge_records(
-        [SourcedRecord(hf, "hf-daily"), SourcedRecord(page, "pubpage"), SourcedRecord(arxiv, "arxiv-atom")]
+        [
+            SourcedRecord(hf, "hf-daily"),
+            SourcedRecord(page, "pubpage"),
+            SourcedRecord(arxiv, "arxiv-atom"),
+        ]
     )
     assert merged.abstract == ABSTRACT and not merged.abstract_truncated
     assert len(merged.authors) == 5 and not merged.authors_truncated
@@ -174,7 +190,11 @@ words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", min_size=1, max
 titles = st.lists(words, min_size=1, max_size=12).map(" ".join)
 
 
-@given(titles, st.sampled_from([str.upper, str.lower, str.title, lambda s: s]), st.sampled_from(["", ".", "!", " ?"]))
+@given(
+    titles,
+    st.sampled_from([str.upper, str.lower, str.title, lambda s: s]),
+    st.sampled_from(["", ".", "!", " ?"]),
+)
 def test_title_normalizer_ignores_case_and_punctuation(title: str, case, punct: str) -> None:  # type: ignore[no-untyped-def]
     assert normalize_text(case(title) + punct) == normalize_text(title)
     assert normalize_text(title.replace(" ", " - ")) == normalize_text(title)
@@ -209,7 +229,9 @@ records = st.builds(
     categories=st.lists(st.sampled_from(["cs.LG", "cs.CL", "stat.ML"]), max_size=3),
     url=st.one_of(st.none(), st.sampled_from(["https://a", "https://b"])),
 )
-sourced = st.builds(SourcedRecord, records, st.sampled_from(["hf-daily", "pubpage", "bibtex", "arxiv-atom"]))
+sourced = st.builds(
+    SourcedRecord, records, st.sampled_from(["hf-daily", "pubpage", "bibtex", "arxiv-atom"])
+)
 
 
 @given(st.lists(sourced, min_size=1, max_size=6), st.randoms())
@@ -217,3 +239,10 @@ def test_merge_is_order_independent(items: list[SourcedRecord], rnd: random.Rand
     shuffled = list(items)
     rnd.shuffle(shuffled)
     assert merge_records(items) == merge_records(shuffled)
+
+
+@given(sourced)
+def test_merge_of_one_record_is_the_general_merge(item: SourcedRecord) -> None:
+    from papersift.ingest import dedup
+
+    assert merge_records([item]) == dedup._merge_general([item])

@@ -59,7 +59,11 @@ def test_entry_without_abstract_and_single_author() -> None:
     [
         ("Scaling in NLPAdam Smith, Bo Li", "Scaling in NLP", ["Adam Smith", "Bo Li"]),
         ("GPT-4 Tricks (GT4)Ann Lee", "GPT-4 Tricks (GT4)", ["Ann Lee"]),
-        ("On Schrödinger BridgesÉmile Zola, Ann Lee", "On Schrödinger Bridges", ["Émile Zola", "Ann Lee"]),
+        (
+            "On Schrödinger BridgesÉmile Zola, Ann Lee",
+            "On Schrödinger Bridges",
+            ["Émile Zola", "Ann Lee"],
+        ),
     ],
 )
 def test_split_title_authors(line: str, title: str, authors: list[str]) -> None:

@@ -8,7 +8,6 @@ import pytest
 from papersift.errors import ParseError, UnknownFormatError
 from papersift.ingest.pipeline import ingest_file
 from papersift.store import Store
-
 from tests.support import FIXTURES
 
 
@@ -57,12 +56,26 @@ def test_ingesting_twice_changes_nothing(store: Store, db_path: Path) -> None:
     assert [row for row in dump(db_path) if row[0] != "schema_migrations"] == before
 
 
-def test_a_failing_file_leaves_the_database_as_it_was(store: Store, db_path: Path, tmp_path: Path) -> None:
+def test_a_failing_file_leaves_the_database_as_it_was(
+    store: Store, db_path: Path, tmp_path: Path
+) -> None:
     ingest_file(store, FIXTURES / "pubpage.txt")
     before = dump(db_path)
     bad = tmp_path / "half.txt"
     good_block = (FIXTURES / "pubpage.txt").read_text().split("\n")[:3]
-    bad.write_text("\n".join(["LGJan 1, 2024", "Fresh PaperAnn Lee", "Abstract.", *good_block, "LGJan 2, 2024", "broken", ""]))
+    bad.write_text(
+        "\n".join(
+            [
+                "LGJan 1, 2024",
+                "Fresh PaperAnn Lee",
+                "Abstract.",
+                *good_block,
+                "LGJan 2, 2024",
+                "broken",
+                "",
+            ]
+        )
+    )
     with pytest.raises(ParseError) as err:
         ingest_file(store, bad, strict=True)
     assert err.value.path == str(bad) and err.value.line == 8

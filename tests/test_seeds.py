@@ -24,7 +24,13 @@ from tests.support import seed_file
 
 pytestmark = pytest.mark.seeds
 
-COUNTS = {"000": (pubpage, 17), "001": (abstract_list, 10), "002": (pubpage, 21), "003": (hf_daily, 35), "004": (hf_daily, 93)}
+COUNTS = {
+    "000": (pubpage, 17),
+    "001": (abstract_list, 10),
+    "002": (pubpage, 21),
+    "003": (hf_daily, 35),
+    "004": (hf_daily, 93),
+}
 
 
 @pytest.mark.parametrize("prefix", sorted(COUNTS))
@@ -94,7 +100,11 @@ def test_merged_papers_keep_the_best_fields(library: tuple[Store, list[Paper]]) 
 
 def test_similar_titles_stay_apart(library: tuple[Store, list[Paper]]) -> None:
     _, papers = library
-    nmt = [p for p in papers if p.title and p.title.startswith("Scaling Laws for") and "Machine Translation" in p.title]
+    nmt = [
+        p
+        for p in papers
+        if p.title and p.title.startswith("Scaling Laws for") and "Machine Translation" in p.title
+    ]
     assert len(nmt) == 2
     part_one = [p for p in papers if p.title and p.title.endswith("Part I")]
     assert len(part_one) == 1 and len(part_one[0].sources) == 2

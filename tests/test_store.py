@@ -17,7 +17,9 @@ def test_migrations_are_recorded_and_applied_once(db_path: Path) -> None:
     store.close()
     store = open_store(db_path)
     assert store.schema_version() == version
-    rows = sqlite3.connect(db_path).execute("SELECT version, name FROM schema_migrations").fetchall()
+    rows = (
+        sqlite3.connect(db_path).execute("SELECT version, name FROM schema_migrations").fetchall()
+    )
     assert rows[0] == (1, "initial") and len(rows) == version
     store.close()
 

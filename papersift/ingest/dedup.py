@@ -45,7 +45,7 @@ _GREEK_TABLE = str.maketrans(_GREEK)
 _LATEX_ACCENT = re.compile(r"\\[\"'`^~=.]\s*\{?([A-Za-z])\}?|\\[cvuHkr]\s*\{([A-Za-z])\}")
 _LATEX_FONT = re.compile(r"\\(?:text[a-z]*|math[a-z]*|emph|textsc|scriptsize|small|tiny|large)\b")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_LATEX_MARKUP = str.maketrans("", "", "$\\{}")
+_LATEX_MARKUP = re.compile(r"[$\\{}]")
 _NUMBERISH = re.compile(r"^(?:\d+|[ivxlc]+|[a-z]?\d+[a-z]?)$")
 _STOPWORDS = frozenset("a an the of on in for and to with by at from via".split())
 
@@ -65,11 +65,14 @@ def normalize_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = _LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), text)
-    text = _LATEX_FONT.sub(" ", text)
-    text = text.translate(_GREEK_TABLE).translate(_LATEX_MARKUP)
+    # Each step runs only when the text needs it: this is on the ingest hot path.
+    if "\\" in text:
+        text = _LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), text)
+        text = _LATEX_FONT.sub(" ", text)
+    if "$" in text or "\\" in text or "{" in text or "}" in text:
+        text = _LATEX_MARKUP.sub("", text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
+        text = unicodedata.normalize("NFKD", text.translate(_GREEK_TABLE))
         text = "".join(c for c in text if not unicodedata.combining(c))
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
@@ -92,18 +95,39 @@ class Keys:
 
 
 def title_blocks(tokens: Sequence[str]) -> list[str]:
-    """Blocking keys of a title such that any single-word typo leaves at least one intact."""
+    """Blocking keys of a title such that any single-word typo leaves at least one intact.
+
+    Stopwords are left out first, so "A survey on X" and "Survey of X" block together and
+    the common openings ("on the", "towards a") do not make huge blocks.
+    """
+    tokens = [t for t in tokens if t not in _STOPWORDS] or list(tokens)
     n = len(tokens)
     if n < 2:
-        return []
+        return [" ".join(tokens)]
     k = min(3, n - 1)
     blocks = [" ".join(tokens[:k]), " ".join(tokens[-k:])]
-    if n >= 3:
+    if 3 <= n <= 5:  # from 6 words on, the first and last three never share a word
         blocks.append(f"{tokens[0]} {tokens[-1]} /{n}")
     return blocks
 
 
+def abstract_head(abstract: str | None) -> str | None:
+    """The abstract's first words, normalized; None for an abstract too short to match on.
+
+    Only the start of the text is normalized: on the ingest hot path, abstracts are long.
+    """
+    if not abstract:
+        return None
+    words = normalize_text(abstract[:400]).split()
+    if len(words) <= ABSTRACT_HEAD_WORDS:  # short, or the last word may be cut: do it all
+        words = normalize_text(abstract).split()
+    if sum(map(len, words)) + len(words) - 1 < MIN_ABSTRACT_CHARS:
+        return None
+    return " ".join(words[:ABSTRACT_HEAD_WORDS])
+
+
 def match_keys(record: Record) -> Keys:
+    """Identity keys (arXiv id, DOI) and blocking keys (title blocks, abstract opening)."""
     exact: list[str] = []
     blocking: list[str] = []
     if record.arxiv_id:
@@ -112,16 +136,9 @@ def match_keys(record: Record) -> Keys:
         exact.append(f"doi:{record.doi.lower()}")
     title = normalize_text(record.title)
     if len(title) >= MIN_TITLE_CHARS:
-        exact.append(f"title:{title}")
         blocking.extend(f"tb:{b}" for b in title_blocks(title.split()))
-    abstract = normalize_text(record.abstract)
-    if len(abstract) >= MIN_ABSTRACT_CHARS:
-        words = abstract.split()
-        if not record.abstract_truncated:
-            exact.append(f"abs:{abstract}")
-        blocking.append("ah:" + " ".join(words[:ABSTRACT_HEAD_WORDS]))
-        if len(words) >= 2 * ABSTRACT_HEAD_WORDS:
-            blocking.append("am:" + " ".join(words[ABSTRACT_HEAD_WORDS : 2 * ABSTRACT_HEAD_WORDS]))
+    if head := abstract_head(record.abstract):
+        blocking.append("ah:" + head)
     return Keys(
         tuple(dict.fromkeys(digest(k) for k in exact)),
         tuple(dict.fromkeys(digest(k) for k in blocking)),
@@ -149,6 +166,8 @@ def titles_match(a: str | None, b: str | None) -> bool:
         return False
     if na == nb:
         return True
+    if ratio(na, nb) < 80:  # cheap rejection before aligning words
+        return False
     ta, tb = na.split(), nb.split()
     matcher = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -263,8 +282,8 @@ def _rank(item: SourcedRecord) -> int:
 
 def _best_title(items: Sequence[SourcedRecord]) -> str | None:
     titled = [(i.record.title, _rank(i)) for i in items if i.record.title]
-    if not titled:
-        return None
+    if len(titled) <= 1:
+        return titled[0][0] if titled else None
     votes = Counter(normalize_text(t) for t, _ in titled)
     return min(titled, key=lambda tr: (-votes[normalize_text(tr[0])], tr[1], tr[0]))[0]
 
@@ -302,10 +321,36 @@ def _first_ranked(items: Sequence[SourcedRecord], attr: str) -> str | None:
     return min(values)[1] if values else None
 
 
+def _as_paper(r: Record) -> Record:
+    """merge_records of a single record, without the voting (the ingest hot path)."""
+    return Record(
+        title=r.title,
+        abstract=r.abstract,
+        abstract_truncated=bool(r.abstract) and r.abstract_truncated,
+        authors=list(r.authors),
+        authors_truncated=bool(r.authors) and r.authors_truncated,
+        n_authors=max(r.n_authors or 0, len(r.authors)) or None,
+        date=r.date,
+        arxiv_id=r.arxiv_id,
+        doi=r.doi,
+        upvotes=r.upvotes,
+        categories=sorted(set(r.categories)),
+        organizations=sorted(set(r.organizations)),
+        url=r.url,
+        venue=r.venue,
+    )
+
+
 def merge_records(items: Sequence[SourcedRecord]) -> Record:
     """The best value of each field over all records of one paper; order-independent."""
     if not items:
         raise ValueError("merge_records needs at least one record")
+    if len(items) == 1:
+        return _as_paper(items[0].record)
+    return _merge_general(items)
+
+
+def _merge_general(items: Sequence[SourcedRecord]) -> Record:
     abstract, abstract_truncated = _best_abstract(items)
     authors, authors_truncated = _best_authors(items)
     counts = [i.record.n_authors for i in items if i.record.n_authors] + [len(authors)]

@@ -21,7 +21,7 @@ from papersift.ingest.formats import FormatSpec
 from papersift.ingest.normalize import normalize_arxiv_id
 from papersift.ingest.sources import reader_named, readers
 from papersift.models import Record, Skipped, record_to_json
-from papersift.store.base import NewRecord, Store
+from papersift.store.base import NewPaper, NewRecord, Store
 
 SNIFF_BYTES = 64 * 1024
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -102,49 +102,65 @@ def canonical(record: Record) -> Record:
     return record
 
 
-def fingerprint(record: Record, source: str) -> int:
-    """Same source and same content: the same record, wherever it sits in the file."""
+def new_record(record: Record, report: FileReport, now: str) -> NewRecord:
+    """The record with its provenance and fingerprint: same source and same content is the
+    same record, wherever it sits in the file, so re-reading a file adds nothing."""
     locator, record.locator = record.locator, ""
-    try:
-        return dedup.digest(f"{source}\x00{record_to_json(record)}")
-    finally:
-        record.locator = locator
+    data = record_to_json(record)
+    record.locator = locator
+    fingerprint = dedup.digest(f"{report.source}\x00{data}")
+    return NewRecord(record, fingerprint, data, report.source, report.path, report.format, now)
 
 
 class Ingester:
-    """Adds parsed records of one file to a store, deduplicating as it goes."""
+    """Adds parsed records of one file to a store, deduplicating as it goes.
+
+    New papers are written in batches (``BATCH`` at a time): a record whose keys meet a
+    paper still in the batch flushes it first, so dedup always sees every earlier record.
+    """
+
+    BATCH = 1000
 
     def __init__(self, store: Store, report: FileReport, now: str) -> None:
         self.store = store
         self.report = report
         self.now = now
+        self.pending: list[NewPaper] = []
+        self.pending_keys: set[int] = set()
+        self.pending_fingerprints: set[int] = set()
 
     def add(self, record: Record) -> None:
-        record = canonical(record)
-        new = NewRecord(
-            record,
-            fingerprint(record, self.report.source),
-            self.report.source,
-            self.report.path,
-            self.report.format,
-            self.now,
-        )
-        if self.store.known_fingerprints([new.fingerprint]):
+        new = new_record(canonical(record), self.report, self.now)
+        keys = dedup.match_keys(record)
+        if new.fingerprint in self.pending_fingerprints:
             self.report.unchanged += 1
             return
-        keys = dedup.match_keys(record)
-        matches = self._matches(record, keys)
-        if not matches:
-            fields = dedup.merge_records([dedup.SourcedRecord(record, self.report.format)])
-            paper_id = self.store.insert_paper(fields, self.now)
-            self.store.add_record(paper_id, new)
-            self.store.add_keys(paper_id, keys.all())
-            self.report.new += 1
+        if not self.pending_keys.isdisjoint(keys.all()):
+            self.flush()
+        known, candidates = self.store.lookup(new.fingerprint, keys.exact, keys.blocking)
+        if known:
+            self.report.unchanged += 1
             return
-        self._merge_into(matches, new, keys)
+        matches = self._matches(record, candidates)
+        if matches:
+            self._merge_into(matches, new, keys)
+            return
+        fields = dedup.merge_records([dedup.SourcedRecord(record, self.report.format)])
+        self.pending.append(NewPaper(fields, new, keys.all()))
+        self.pending_keys.update(keys.all())
+        self.pending_fingerprints.add(new.fingerprint)
+        self.report.new += 1
+        if len(self.pending) >= self.BATCH:
+            self.flush()
 
-    def _matches(self, record: Record, keys: dedup.Keys) -> dict[int, str]:
-        candidates = self.store.papers_with_keys(keys.all())
+    def flush(self) -> None:
+        if self.pending:
+            self.store.insert_papers(self.pending, self.now)
+        self.pending.clear()
+        self.pending_keys.clear()
+        self.pending_fingerprints.clear()
+
+    def _matches(self, record: Record, candidates: list[int]) -> dict[int, str]:
         if not candidates:
             return {}
         view = dedup.view_of(record)
@@ -201,6 +217,7 @@ def ingest_file(
                 ingester.add(item)
             if progress and report.read % 1000 == 0:
                 progress(binary.tell(), total)
+        ingester.flush()
     if progress:
         progress(total, total)
     return report

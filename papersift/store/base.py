@@ -17,10 +17,21 @@ class NewRecord:
 
     record: Record
     fingerprint: int
+    #: The record as JSON, without its locator (kept in its own column).
+    data: str
     source: str
     file: str
     format: str
     ingested_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewPaper:
+    """A paper seen for the first time: its fields, its one record, and its match keys."""
+
+    fields: Record
+    record: NewRecord
+    keys: Sequence[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +62,20 @@ class Store(Protocol):
     def schema_version(self) -> int: ...
 
     # -- ingest
-    def known_fingerprints(self, fingerprints: Sequence[int]) -> set[int]: ...
-
-    def papers_with_keys(self, keys: Sequence[int]) -> list[int]: ...
+    def lookup(
+        self, fingerprint: int, exact: Sequence[int], blocking: Sequence[int]
+    ) -> tuple[bool, list[int]]:
+        """Whether a record with this fingerprint is stored, and the papers sharing keys."""
+        ...
 
     def paper_views(self, paper_ids: Sequence[int]) -> dict[int, PaperView]: ...
 
-    def insert_paper(self, fields: Record, now: str) -> int: ...
+    def insert_papers(self, papers: Sequence[NewPaper], now: str) -> list[int]:
+        """Add new papers with their records and keys in bulk; returns their ids.
+
+        Ids are never reused, not even those of papers merged away (their aliases live on).
+        """
+        ...
 
     def update_paper(self, paper_id: int, fields: Record, now: str) -> None: ...
 

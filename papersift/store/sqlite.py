@@ -15,10 +15,11 @@ import orjson
 from papersift.errors import StoreError
 from papersift.ingest.dedup import PaperView, SourcedRecord
 from papersift.ingest.normalize import normalize_arxiv_id, normalize_doi
-from papersift.models import Paper, Record, Source, record_from_json, record_to_json
-from papersift.store.base import LibraryStats, NewRecord
+from papersift.models import Paper, Record, Source, record_from_json
+from papersift.store.base import LibraryStats, NewPaper, NewRecord
 
 _CHUNK = 900  # stay under SQLite's limit on bound variables per statement
+BLOCK_LIMIT = 64
 _PAPER_COLUMNS = (
     "title, abstract, abstract_truncated, authors, authors_truncated, n_authors, date, "
     "arxiv_id, doi, upvotes, categories, organizations, url, venue"
@@ -41,6 +42,22 @@ def _paper_values(fields: Record) -> tuple[Any, ...]:
         orjson.dumps(fields.organizations).decode(),
         fields.url,
         fields.venue,
+    )
+
+
+_RECORD_COLUMNS = "paper_id, fingerprint, source, file, locator, format, ingested_at, data"
+
+
+def _record_values(paper_id: int, new: NewRecord) -> tuple[Any, ...]:
+    return (
+        paper_id,
+        new.fingerprint,
+        new.source,
+        new.file,
+        new.record.locator,
+        new.format,
+        new.ingested_at,
+        new.data,
     )
 
 
@@ -77,6 +94,7 @@ class SQLiteStore:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache
             self._migrate()
         except sqlite3.Error as exc:
             raise _store_error(exc, self.location) from exc
@@ -138,13 +156,26 @@ class SQLiteStore:
             marks = ",".join("?" * len(part))
             yield from self.conn.execute(sql.format(marks=marks), part)
 
-    def known_fingerprints(self, fingerprints: Sequence[int]) -> set[int]:
-        sql = "SELECT fingerprint FROM records WHERE fingerprint IN ({marks})"
-        return {row[0] for row in self._in_chunks(sql, fingerprints)}
+    def lookup(
+        self, fingerprint: int, exact: Sequence[int], blocking: Sequence[int]
+    ) -> tuple[bool, list[int]]:
+        """In one round trip: is this record already stored, and which papers share keys?
 
-    def papers_with_keys(self, keys: Sequence[int]) -> list[int]:
-        sql = "SELECT DISTINCT paper_id FROM match_keys WHERE key IN ({marks})"
-        return sorted({row[0] for row in self._in_chunks(sql, keys)})
+        A blocking key shared by more than ``BLOCK_LIMIT`` papers proposes only that many:
+        they are candidates for a fuzzy check, and a huge block would make ingest quadratic.
+        """
+        parts = ["SELECT -1 FROM records WHERE fingerprint = ?"]
+        if exact:
+            parts.append(
+                f"SELECT paper_id FROM match_keys WHERE key IN ({','.join('?' * len(exact))})"
+            )
+        one = f"SELECT * FROM (SELECT paper_id FROM match_keys WHERE key = ? LIMIT {BLOCK_LIMIT})"
+        parts.extend([one] * len(blocking))
+        rows = self.conn.execute(" UNION ".join(parts), (fingerprint, *exact, *blocking))
+        found = {row[0] for row in rows}
+        known = -1 in found
+        found.discard(-1)
+        return known, sorted(found)
 
     def paper_views(self, paper_ids: Sequence[int]) -> dict[int, PaperView]:
         sql = (
@@ -156,13 +187,30 @@ class SQLiteStore:
             for row in self._in_chunks(sql, paper_ids)
         }
 
-    def insert_paper(self, fields: Record, now: str) -> int:
-        cursor = self.conn.execute(
-            f"INSERT INTO papers ({_PAPER_COLUMNS}, created_at, updated_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*_paper_values(fields), now, now),
+    def _next_paper_id(self) -> int:
+        row = self.conn.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM papers), 0), "
+            "coalesce((SELECT max(old_id) FROM paper_aliases), 0))"
+        ).fetchone()
+        return int(row[0]) + 1
+
+    def insert_papers(self, papers: Sequence[NewPaper], now: str) -> list[int]:
+        first = self._next_paper_id()
+        ids = list(range(first, first + len(papers)))
+        self.conn.executemany(
+            f"INSERT INTO papers (id, {_PAPER_COLUMNS}, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(pid, *_paper_values(p.fields), now, now) for pid, p in zip(ids, papers, strict=True)],
         )
-        return int(cursor.lastrowid or 0)
+        self.conn.executemany(
+            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+            [_record_values(pid, p.record) for pid, p in zip(ids, papers, strict=True)],
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO match_keys (key, paper_id) VALUES (?, ?)",
+            [(key, pid) for pid, p in zip(ids, papers, strict=True) for key in p.keys],
+        )
+        return ids
 
     def update_paper(self, paper_id: int, fields: Record, now: str) -> None:
         assignments = ", ".join(f"{c.strip()} = ?" for c in _PAPER_COLUMNS.split(","))
@@ -173,18 +221,8 @@ class SQLiteStore:
 
     def add_record(self, paper_id: int, new: NewRecord) -> int:
         cursor = self.conn.execute(
-            "INSERT INTO records (paper_id, fingerprint, source, file, locator, format, "
-            "ingested_at, data) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                paper_id,
-                new.fingerprint,
-                new.source,
-                new.file,
-                new.record.locator,
-                new.format,
-                new.ingested_at,
-                record_to_json(new.record),
-            ),
+            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+            _record_values(paper_id, new),
         )
         return int(cursor.lastrowid or 0)
 
@@ -313,7 +351,10 @@ class SQLiteStore:
 
     def stats(self) -> LibraryStats:
         c = self.conn
-        one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731
+
+        def one(sql: str) -> Any:
+            return c.execute(sql).fetchone()[0]
+
         return LibraryStats(
             papers=one("SELECT count(*) FROM papers"),
             records=one("SELECT count(*) FROM records"),
