@@ -15,8 +15,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from papersift.config import Settings
-from papersift.errors import NotFoundError, PapersiftError
-from papersift.ingest.pipeline import FileReport, ingest_file
+from papersift.errors import NotFoundError, PapersiftError, UsageError
+from papersift.ingest.pipeline import FileReport, ProgressCallback, ingest_file
 from papersift.ingest.sources import readers
 from papersift.models import Paper
 from papersift.store import Store, open_store
@@ -50,7 +50,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 @contextmanager
-def _progress_for(path: Path) -> Iterator[object]:
+def _progress_for(path: Path) -> Iterator[ProgressCallback | None]:
     if path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES:
         columns = (
             *Progress.get_default_columns()[:2],
@@ -91,6 +91,11 @@ def _print_report(report: FileReport, verbose: bool) -> None:
 @click.option(
     "--source", metavar="NAME", help="Source name kept with every record (default: the file name)."
 )
+@click.option(
+    "--columns",
+    metavar="FIELD=NAME,...",
+    help="CSV/JSON: read FIELD from column NAME (e.g. title=Paper,abstract=Summary).",
+)
 @click.option("--strict", is_flag=True, help="Fail the whole file on the first bad entry.")
 @click.option("--verbose", "-v", is_flag=True, help="List every skipped entry.")
 @click.pass_context
@@ -99,10 +104,12 @@ def ingest(
     paths: tuple[Path, ...],
     format_name: str | None,
     source: str | None,
+    columns: str | None,
     strict: bool,
     verbose: bool,
 ) -> None:
     """Read listing files into the library (each file in one transaction)."""
+    mapping = _parse_columns(columns)
     store = _store(ctx)
     failures = 0
     for path in paths:
@@ -114,7 +121,8 @@ def ingest(
                     format_name=format_name,
                     source=source,
                     strict=strict,
-                    progress=progress,  # type: ignore[arg-type]
+                    columns=mapping,
+                    progress=progress,
                 )
         except PapersiftError as exc:
             if len(paths) == 1:
@@ -125,6 +133,18 @@ def ingest(
         _print_report(report, verbose)
     if failures:
         raise click.exceptions.Exit(2)
+
+
+def _parse_columns(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    mapping = {}
+    for part in text.split(","):
+        field, sep, column = part.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise UsageError(f"--columns wants FIELD=NAME pairs separated by commas, not {part!r}")
+        mapping[field.strip()] = column.strip()
+    return mapping
 
 
 @cli.command()

@@ -28,6 +28,12 @@ class UnknownFormatError(PapersiftError):
     exit_code = 2
 
 
+class UsageError(PapersiftError):
+    """Options that do not fit together or do not fit the input."""
+
+    exit_code = 2
+
+
 class NotFoundError(PapersiftError):
     """An id (paper, reader, ...) that is not in the library."""
 

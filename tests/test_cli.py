@@ -136,3 +136,37 @@ def test_db_from_environment(
     monkeypatch.setenv("PAPERSIFT_DB", str(target))
     assert main(["ingest", str(FIXTURES / "pubpage.txt")]) == 0
     assert target.exists()
+
+
+def test_columns_option_maps_csv_headers(db_path: Path, tmp_path: Path, capsys: Capture) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "Paper,Summary,Who\nTidal Models of Attention,We model attention as tides.,Ann Lee\n"
+    )
+    code, out, err = run(
+        capsys,
+        db_path,
+        "ingest",
+        "--columns",
+        "title=Paper,abstract=Summary,authors=Who",
+        str(sheet),
+    )
+    assert code == 0, err
+    code, out, _ = run(capsys, db_path, "papers", "list", "--format", "json")
+    paper = json.loads(out)
+    assert (paper["title"], paper["abstract"], paper["authors"]) == (
+        "Tidal Models of Attention",
+        "We model attention as tides.",
+        ["Ann Lee"],
+    )
+
+
+def test_columns_option_errors(db_path: Path, capsys: Capture) -> None:
+    code, _, err = run(
+        capsys, db_path, "ingest", "--columns", "title", str(FIXTURES / "pubpage.txt")
+    )
+    assert code == 2 and "FIELD=NAME" in err
+    code, _, err = run(
+        capsys, db_path, "ingest", "--columns", "title=T", str(FIXTURES / "pubpage.txt")
+    )
+    assert code == 2 and "applies to csv and json" in err

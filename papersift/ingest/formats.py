@@ -30,3 +30,5 @@ class FormatSpec:
     parse: Parse
     sniff: Sniff
     extensions: tuple[str, ...] = ()
+    #: Whether ``parse`` takes ``columns=`` (field -> column name overrides: CSV and JSON).
+    accepts_columns: bool = False

@@ -6,16 +6,17 @@ entry, a full disk, Ctrl-C) the library is left exactly as it was.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from papersift.errors import ParseError, UnknownFormatError
+from papersift.errors import ParseError, UnknownFormatError, UsageError
 from papersift.ingest import dedup
 from papersift.ingest.formats import FormatSpec
 from papersift.ingest.normalize import normalize_arxiv_id
@@ -24,7 +25,7 @@ from papersift.models import Record, Skipped, record_to_json
 from papersift.store.base import NewPaper, NewRecord, Store
 
 SNIFF_BYTES = 64 * 1024
-Progress = Callable[[int, int], None]  # (bytes read, total bytes)
+ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
 
 
 @dataclass
@@ -192,7 +193,8 @@ def ingest_file(
     format_name: str | None = None,
     source: str | None = None,
     strict: bool = False,
-    progress: Progress | None = None,
+    columns: Mapping[str, str] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> FileReport:
     """Read one file into the library in one transaction and say what happened."""
     if not path.is_file():
@@ -200,12 +202,17 @@ def ingest_file(
     with path.open("rb") as f:
         head = f.read(SNIFF_BYTES)
     spec = detect_format(path, head, format_name)
+    parse = spec.parse
+    if columns:
+        if not spec.accepts_columns:
+            raise UsageError(f"{path}: --columns applies to csv and json files, not {spec.name}")
+        parse = functools.partial(spec.parse, columns=columns)  # type: ignore[call-arg]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     report = FileReport(str(path.resolve()), spec.name, source or path.stem)
     total = path.stat().st_size
     ingester = Ingester(store, report, now)
     with store.transaction(), open_text(path) as (text, binary):
-        for item in spec.parse(text, str(path)):
+        for item in parse(text, str(path)):
             report.read += 1
             if isinstance(item, Skipped):
                 if strict:

@@ -241,4 +241,5 @@ FORMAT = FormatSpec(
     parse=parse,
     sniff=sniff,
     extensions=(".json", ".jsonl", ".ndjson"),
+    accepts_columns=True,
 )

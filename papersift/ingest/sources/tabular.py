@@ -320,4 +320,5 @@ FORMAT = FormatSpec(
     parse=parse,
     sniff=sniff,
     extensions=(".csv", ".tsv"),
+    accepts_columns=True,
 )
