@@ -18,10 +18,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	@mkdir -p build/demo && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	@echo "== papersift ingest examples/* (every supported format)"
-	@$(BIN)/papersift --db $(DEMO_DB) ingest examples/lab_page.txt examples/reading_list.txt \
-		examples/hf_daily.txt examples/arxiv_api.atom examples/oai_arxiv.xml \
-		examples/arxiv_snapshot.jsonl examples/library.bib examples/papers.csv examples/papers.jsonl
+	@echo "== papersift ingest examples/ (one file in each supported format)"
+	@$(BIN)/papersift --db $(DEMO_DB) ingest examples/
 	@echo; echo "== papersift stats"
 	@$(BIN)/papersift --db $(DEMO_DB) stats
 	@echo; echo "== papersift papers list --limit 10"

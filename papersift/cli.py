@@ -22,6 +22,7 @@ from papersift.models import Paper
 from papersift.store import Store, open_store
 
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
+NOTES = (".md", ".rst", ".db", ".db-wal", ".db-shm")  # skipped when a folder is ingested
 out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
@@ -112,7 +113,8 @@ def ingest(
     mapping = _parse_columns(columns)
     store = _store(ctx)
     failures = 0
-    for path in paths:
+    files = _expand(paths)
+    for path in files:
         try:
             with _progress_for(path) as progress:
                 report = ingest_file(
@@ -125,7 +127,7 @@ def ingest(
                     progress=progress,
                 )
         except PapersiftError as exc:
-            if len(paths) == 1:
+            if len(files) == 1:
                 raise
             err.print(f"papersift: error: {exc} (nothing from this file was kept)")
             failures += 1
@@ -133,6 +135,20 @@ def ingest(
         _print_report(report, verbose)
     if failures:
         raise click.exceptions.Exit(2)
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; a folder gives its files (sorted, recursively), less notes and dotfiles."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for found in sorted(path.rglob("*")):
+            name = found.name
+            if found.is_file() and not name.startswith(".") and not name.lower().endswith(NOTES):
+                files.append(found)
+    return files
 
 
 def _parse_columns(text: str | None) -> dict[str, str] | None:

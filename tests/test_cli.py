@@ -170,3 +170,14 @@ def test_columns_option_errors(db_path: Path, capsys: Capture) -> None:
         capsys, db_path, "ingest", "--columns", "title=T", str(FIXTURES / "pubpage.txt")
     )
     assert code == 2 and "applies to csv and json" in err
+
+
+def test_ingest_a_folder_skips_notes(db_path: Path, tmp_path: Path, capsys: Capture) -> None:
+    folder = tmp_path / "listings"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "README.md").write_text("# notes, not a listing\n")
+    (folder / ".hidden.txt").write_text("junk")
+    (folder / "sub" / "page.txt").write_text((FIXTURES / "pubpage.txt").read_text())
+    code, out, err = run(capsys, db_path, "ingest", str(folder))
+    assert code == 0, err
+    assert out.count(" read, ") == 1 and "4 new" in out

@@ -246,3 +246,14 @@ def test_merge_of_one_record_is_the_general_merge(item: SourcedRecord) -> None:
     from papersift.ingest import dedup
 
     assert merge_records([item]) == dedup._merge_general([item])
+
+
+def test_merged_title_prefers_the_spelling_the_abstract_uses() -> None:
+    abstract = "We rewrite queries before retrieval; rewriting helps sparse retrievers most."
+    typo = Record(title="Query Rewritting for Sparse Retrieval", abstract=abstract)
+    right = Record(title="Query Rewriting for Sparse Retrieval", abstract=abstract)
+    for order in ([typo, right], [right, typo]):
+        merged = merge_records(
+            [SourcedRecord(order[0], "bibtex"), SourcedRecord(order[1], "hf-daily")]
+        )
+        assert merged.title == "Query Rewriting for Sparse Retrieval"

@@ -41,7 +41,7 @@ def test_authors_string_when_authors_parsed_is_missing() -> None:
     second = parse_file(SNAPSHOT)[1]
     assert isinstance(second, Record)
     assert second.locator == "line 3"  # the blank line 2 is ignored
-    assert second.authors == ["C. Bal\\'azs", "E. L. Berger-Fict", "P. Q. Nadolsky"]
+    assert second.authors == ["C. Balázs", "E. L. Berger-Fict", "P. Q. Nadolsky"]
     assert second.arxiv_id == "hep-ph/0703099"
     assert second.date == "2007-03-12"
     assert second.doi is None

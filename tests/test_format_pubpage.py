@@ -25,7 +25,7 @@ def test_fields_of_each_entry() -> None:
     assert first.authors_truncated
     assert first.organizations == ["quinlab", "northfield"]
     assert first.date == "2025-01-12"
-    assert first.categories == ["LG"]
+    assert first.categories == ["cs.LG"]
     assert first.extra["has_code"] is True
     assert first.abstract is not None and first.abstract.startswith("We study warm starts")
     assert first.locator == "line 1"

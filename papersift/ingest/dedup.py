@@ -285,7 +285,17 @@ def _best_title(items: Sequence[SourcedRecord]) -> str | None:
     if len(titled) <= 1:
         return titled[0][0] if titled else None
     votes = Counter(normalize_text(t) for t, _ in titled)
-    return min(titled, key=lambda tr: (-votes[normalize_text(tr[0])], tr[1], tr[0]))[0]
+    # Spelling evidence: a title whose words the abstracts use is not the one with a typo.
+    abstracts = " ".join(i.record.abstract for i in items if i.record.abstract)
+    vocabulary = set(normalize_text(abstracts).split())
+
+    def preference(title_rank: tuple[str, int]) -> tuple[int, int, int, str]:
+        title, rank = title_rank
+        words = normalize_text(title).split()
+        spelled = sum(w in vocabulary for w in words)
+        return (-votes[" ".join(words)], -spelled, rank, title)
+
+    return min(titled, key=preference)[0]
 
 
 def _best_abstract(items: Sequence[SourcedRecord]) -> tuple[str | None, bool]:

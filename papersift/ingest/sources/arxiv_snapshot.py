@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import orjson
 
 from papersift.ingest.formats import FormatSpec
+from papersift.ingest.latex import person_name
 from papersift.ingest.normalize import (
     clean_text,
     month_number,
@@ -58,8 +59,8 @@ def split_author_list(text: str | None) -> tuple[list[str], bool]:
         if _ET_AL.search(name):
             truncated = True
             name = clean_text(_ET_AL.sub(" ", name)) or ""
-        if name:
-            names.append(name)
+        if decoded := person_name(name):
+            names.append(decoded)
     return names, truncated
 
 
@@ -72,7 +73,7 @@ def _parsed_authors(parsed: list[Any]) -> tuple[list[str], list[str]]:
             continue
         fields = [p if isinstance(p, str) else "" for p in item[:3]] + ["", "", ""]
         key, fore, suffix = fields[:3]
-        if name := clean_text(f"{fore} {key} {suffix}"):
+        if name := person_name(f"{fore} {key} {suffix}"):
             names.append(name)
         for affiliation in item[3:]:
             if isinstance(affiliation, str) and (org := clean_text(affiliation)):

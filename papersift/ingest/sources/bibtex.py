@@ -36,10 +36,10 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ImplicitComment, ParsingFailedBlock
-from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from papersift.errors import ParseError
 from papersift.ingest.formats import FormatSpec
+from papersift.ingest.latex import latex_to_text
 from papersift.ingest.normalize import (
     clean_text,
     month_number,
@@ -55,41 +55,11 @@ from papersift.models import ParseItem, Record, Skipped
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 _BLOCK_START = re.compile(r"^[ \t]*@[A-Za-z]\w*[ \t]*[{(]", re.MULTILINE)
-_BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
-# What pylatexenc would change: commands, groups, ties, math, escapes, dash and quote ligatures.
-_LATEX_SYNTAX = re.compile(r"[\\{}~$%&]|--|``|''")
 _ARXIV_MENTION = re.compile(r"arxiv:\s*(\S+)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(\d{4})\b")
 _MENTION_FIELDS = ("journal", "note", "number", "howpublished", "eprint")
 _VENUE_FIELDS = ("journal", "journaltitle", "booktitle")
 _PARSE_STACK = [*default_parse_stack(), NormalizeFieldKeys()]
-
-
-def _latex_decoder() -> LatexNodes2Text:
-    """pylatexenc's decoder as bibtexparser's LatexDecodingMiddleware builds it: braces
-    dropped, math kept verbatim, ``\\url{x}`` -> ``x``."""
-    context = get_default_latex_context_db()
-    context.add_context_category(
-        "papersift-bibtex", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s")]
-    )
-    return LatexNodes2Text(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
-
-
-_DECODER = _latex_decoder()
-
-
-def decode_latex(value: str | None) -> str | None:
-    """'{BERT}: Pre-training' -> 'BERT: Pre-training'; 'Schr\\"{o}dinger' -> 'Schrödinger'."""
-    if not value:
-        return None
-    if not _LATEX_SYNTAX.search(value):  # fast path: most values are plain text
-        return clean_text(value)
-    escaped = _BARE_SPECIAL.sub(r"\\\1", value)  # "5%" is text in a .bib, not a comment
-    try:
-        text: str = _DECODER.latex_to_text(escaped)
-    except Exception:  # pylatexenc is tolerant; on anything it still rejects, keep the raw text
-        text = value
-    return clean_text(text)
 
 
 def _name(raw: str) -> str | None:
@@ -98,7 +68,7 @@ def _name(raw: str) -> str | None:
         merged: str = parse_single_name_into_parts(raw, strict=False).merge_first_name_first
     except InvalidNameError:
         merged = raw
-    return decode_latex(merged)
+    return latex_to_text(merged)
 
 
 def _authors(value: str | None) -> tuple[list[str], bool]:
@@ -151,7 +121,7 @@ def _arxiv_id(fields: Mapping[str, str], doi: str | None) -> str | None:
 
 
 def _categories(fields: Mapping[str, str]) -> list[str]:
-    keywords = decode_latex(fields.get("keywords")) or ""
+    keywords = latex_to_text(fields.get("keywords")) or ""
     found = split_names(keywords, ";" if ";" in keywords else ",")
     if primary := clean_text(fields.get("primaryclass")):
         found.insert(0, primary)
@@ -162,15 +132,15 @@ def _entry_item(entry: Entry) -> ParseItem:
     line = (entry.start_line or 0) + 1  # bibtexparser counts lines from 0
     locator = f"entry {entry.key} (line {line})"
     fields = {k: f.value for k, f in entry.fields_dict.items() if isinstance(f.value, str)}
-    title = decode_latex(fields.get("title"))
+    title = latex_to_text(fields.get("title"))
     if not title:
         return Skipped(locator, "no title", line)
     authors, truncated = _authors(fields.get("author"))
     doi = _doi(fields)
-    venue = next((v for k in _VENUE_FIELDS if (v := decode_latex(fields.get(k)))), None)
+    venue = next((v for k in _VENUE_FIELDS if (v := latex_to_text(fields.get(k)))), None)
     return Record(
         title=title,
-        abstract=decode_latex(fields.get("abstract")),
+        abstract=latex_to_text(fields.get("abstract")),
         authors=authors,
         authors_truncated=truncated,
         date=_date(fields),

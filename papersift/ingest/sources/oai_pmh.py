@@ -21,6 +21,7 @@ from lxml import etree
 
 from papersift.errors import ParseError
 from papersift.ingest.formats import FormatSpec
+from papersift.ingest.latex import person_name
 from papersift.ingest.normalize import clean_text, normalize_arxiv_id, normalize_doi, parse_date
 from papersift.ingest.sources.arxiv_snapshot import split_author_list
 from papersift.models import ParseItem, Record, Skipped
@@ -119,7 +120,7 @@ def _common(fields: dict[str, str | None]) -> Record:
 def _arxiv_author(author: Element) -> tuple[str | None, list[str]]:
     ns = {"a": ARXIV}
     parts = (author.findtext(f"a:{p}", "", ns) for p in ("forenames", "keyname", "suffix"))
-    name = clean_text(" ".join(parts))
+    name = person_name(" ".join(parts))
     affiliations = [a for el in author.iterfind("a:affiliation", ns) if (a := clean_text(el.text))]
     return name, affiliations
 

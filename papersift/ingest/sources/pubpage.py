@@ -25,6 +25,13 @@ HEADER = re.compile(
     r"^(?P<cat>[A-Z]{2,5})(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})(?P<code>Code)?\s*$"
 )
 _ET_AL = re.compile(r"\s*,?\s*et al\.?\s*$")
+#: The two-letter codes these pages show, as arXiv categories; other codes are kept as they are.
+ARXIV_CATEGORIES = {
+    "AI": "cs.AI", "CL": "cs.CL", "CV": "cs.CV", "CR": "cs.CR", "DC": "cs.DC", "HC": "cs.HC",
+    "IR": "cs.IR", "LG": "cs.LG", "MA": "cs.MA", "NE": "cs.NE", "RO": "cs.RO", "SD": "cs.SD",
+    "ML": "stat.ML", "ME": "stat.ME", "AP": "stat.AP", "CO": "stat.CO", "ST": "math.ST",
+    "OC": "math.OC", "IT": "cs.IT", "SY": "eess.SY", "AS": "eess.AS", "IV": "eess.IV",
+}  # fmt: skip
 
 
 def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]] | None:
@@ -67,7 +74,7 @@ def _paper(header: re.Match[str], head_line: int, body: list[tuple[int, str]]) -
         authors=authors,
         authors_truncated=truncated,
         date=parse_date(header["date"]),
-        categories=[header["cat"]],
+        categories=[ARXIV_CATEGORIES.get(header["cat"], header["cat"])],
         organizations=orgs,
         locator=f"line {head_line}",
         extra=extra,

@@ -1,0 +1,50 @@
+"""LaTeX in metadata ('Schr\\"{o}dinger', '{BERT}', 'Bal\\'azs') turned into plain Unicode."""
+
+from __future__ import annotations
+
+import re
+
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+from papersift.ingest.normalize import clean_text
+
+_BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
+# What pylatexenc would change: commands, groups, ties, math, escapes, dash and quote ligatures.
+_LATEX_SYNTAX = re.compile(r"[\\{}~$%&]|--|``|''")
+
+
+def _latex_decoder() -> LatexNodes2Text:
+    """pylatexenc's decoder as bibtexparser's LatexDecodingMiddleware builds it: braces
+    dropped, math kept verbatim, ``\\url{x}`` -> ``x``."""
+    context = get_default_latex_context_db()
+    context.add_context_category(
+        "papersift", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s")]
+    )
+    return LatexNodes2Text(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
+
+
+_DECODER = _latex_decoder()
+
+
+def latex_to_text(value: str | None) -> str | None:
+    """'{BERT}: Pre-training' -> 'BERT: Pre-training'; 'Schr\\"{o}dinger' -> 'Schrödinger'.
+
+    Whitespace is collapsed; text without LaTeX syntax takes a fast path.
+    """
+    if not value:
+        return None
+    if not _LATEX_SYNTAX.search(value):  # fast path: most values are plain text
+        return clean_text(value)
+    escaped = _BARE_SPECIAL.sub(r"\\\1", value)  # "5%" is text in metadata, not a comment
+    try:
+        text: str = _DECODER.latex_to_text(escaped)
+    except Exception:  # pylatexenc is tolerant; on anything it still rejects, keep the raw text
+        text = value
+    return clean_text(text)
+
+
+def person_name(value: str | None) -> str | None:
+    """A name as arXiv metadata spells it ('K. Nov\\'ak') in Unicode ('K. Novák')."""
+    if value and ("\\" in value or "{" in value):
+        return latex_to_text(value)
+    return clean_text(value)
