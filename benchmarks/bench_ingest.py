@@ -19,6 +19,7 @@ duplicate (the library must end with exactly N papers).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -65,14 +66,20 @@ def _vocabulary(size: int = 6000) -> tuple[list[str], list[float]]:
     rng = random.Random(0)
     invented = {"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(size)}
     vocab = WORDS + sorted(invented)
-    return vocab, [1.0 / (rank + 10) for rank in range(len(vocab))]
+    return vocab, list(itertools.accumulate(1.0 / (rank + 10) for rank in range(len(vocab))))
 
 
-VOCAB, WEIGHTS = _vocabulary()
+VOCAB, CUM_WEIGHTS = _vocabulary()
+TEXT_VOCAB = VOCAB + GLUE
+TEXT_CUM_WEIGHTS = list(
+    itertools.accumulate([1.0 / (r + 10) for r in range(len(VOCAB))] + [0.05] * len(GLUE))
+)
 
 
 def _title(rng: random.Random) -> str:
-    words = [w.capitalize() for w in rng.choices(VOCAB, WEIGHTS, k=rng.randint(5, 10))]
+    words = [
+        w.capitalize() for w in rng.choices(VOCAB, cum_weights=CUM_WEIGHTS, k=rng.randint(5, 10))
+    ]
     words.insert(rng.randint(1, len(words) - 1), rng.choice(GLUE))
     return " ".join(words)
 
@@ -81,7 +88,7 @@ def _abstract(rng: random.Random) -> str:
     sentences = []
     for _ in range(rng.randint(5, 9)):
         body = " ".join(
-            rng.choices(VOCAB + GLUE, WEIGHTS + [0.05] * len(GLUE), k=rng.randint(12, 24))
+            rng.choices(TEXT_VOCAB, cum_weights=TEXT_CUM_WEIGHTS, k=rng.randint(12, 24))
         )
         sentences.append(body.capitalize() + ".")
     return " ".join(sentences)

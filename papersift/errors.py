@@ -21,6 +21,10 @@ class ParseError(PapersiftError):
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, int | None, str]]:
+        # Crosses process boundaries (parsing runs in a worker for big files).
+        return (ParseError, (self.path, self.line, self.message))
+
 
 class UnknownFormatError(PapersiftError):
     """The format of a file could not be detected, or an unknown --format was given."""

@@ -140,3 +140,60 @@ def test_missing_file(store: Store, tmp_path: Path) -> None:
 def test_forced_format(store: Store) -> None:
     report = ingest_file(store, FIXTURES / "abstracts.txt", format_name="abstracts")
     assert report.format == "abstracts" and report.new == 2
+
+
+def _library(store: Store) -> list[tuple[object, ...]]:
+    return [
+        (p.id, p.title, p.abstract, p.authors, p.date, p.arxiv_id, p.doi, p.upvotes, len(p.sources))
+        for p in store.iter_papers()
+    ]
+
+
+def test_parsing_in_a_worker_process_gives_the_same_library(tmp_path: Path) -> None:
+    from papersift.store import open_store
+
+    files = [FIXTURES / "pubpage.txt", FIXTURES / "hf_daily.txt", FIXTURES / "abstracts.txt"]
+    libraries = []
+    for parallel in (False, True):
+        store = open_store(tmp_path / f"parallel-{parallel}.db")
+        reports = [ingest_file(store, f, parallel=parallel) for f in files]
+        libraries.append(([(r.new, r.merged, len(r.skipped)) for r in reports], _library(store)))
+        store.close()
+    assert libraries[0] == libraries[1]
+
+
+def test_errors_in_the_worker_process_reach_the_user(
+    store: Store, db_path: Path, tmp_path: Path
+) -> None:
+    before = dump(db_path)
+    path = tmp_path / "latin1.txt"
+    path.write_bytes((FIXTURES / "pubpage.txt").read_text().replace("Bo", "Bö").encode("latin-1"))
+    with pytest.raises(ParseError, match="not UTF-8") as err:
+        ingest_file(store, path, parallel=True)
+    assert err.value.line == 2
+    bad = tmp_path / "bad.txt"
+    bad.write_text("LGJan 1, 2024\nno authors here\nAbstract.\n")
+    with pytest.raises(ParseError, match="cannot tell the title"):
+        ingest_file(store, bad, parallel=True, strict=True)
+    assert dump(db_path) == before
+
+
+def test_duplicates_across_batches_of_a_big_file(store: Store, tmp_path: Path) -> None:
+    import json
+
+    def line(i: int, title: str) -> str:
+        abstract = (
+            f"Paper {i} studies topic {i} with method {i * 7} and finds result {i * 13}. " * 3
+        )
+        return json.dumps({"title": title, "abstract": abstract, "arxiv_id": f"2401.{i:05d}"})
+
+    lines = [line(i, f"Study number {i} of things") for i in range(2600)]
+    lines += lines[:5]  # the same entries again, in later read and write batches
+    lines += [line(i, f"Study number {i} of things, revised") for i in range(10, 15)]  # same ids
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    report = ingest_file(store, path)
+    assert (report.read, report.new, report.unchanged, report.merged) == (2610, 2600, 5, 5)
+    assert store.stats().papers == 2600
+    again = ingest_file(store, path)
+    assert (again.new, again.merged, again.unchanged) == (0, 0, 2610)

@@ -7,24 +7,23 @@ entry, a full disk, Ctrl-C) the library is left exactly as it was.
 from __future__ import annotations
 
 import functools
-import io
+import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, TextIO
 
 from papersift.errors import ParseError, UnknownFormatError, UsageError
 from papersift.ingest import dedup
 from papersift.ingest.formats import FormatSpec
-from papersift.ingest.normalize import normalize_arxiv_id
+from papersift.ingest.reading import Prepared, read_batches, read_batches_in_worker
 from papersift.ingest.sources import reader_named, readers
-from papersift.models import Record, Skipped, record_to_json
-from papersift.store.base import NewPaper, NewRecord, Store
+from papersift.models import Record, Skipped
+from papersift.store.base import NewPaper, NewRecord, Prefetched, Store
 
 SNIFF_BYTES = 64 * 1024
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 ProgressCallback = Callable[[int, int], None]  # (bytes read, total bytes)
 
 
@@ -65,62 +64,16 @@ def detect_format(path: Path, head: bytes, name: str | None = None) -> FormatSpe
     )
 
 
-def _first_bad_utf8_line(path: Path) -> int:
-    """Line number of the first byte sequence that is not UTF-8 (called only on failure)."""
-    line = 1
-    with path.open("rb") as f:
-        for raw in f:
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return line
-            line += 1
-    return line
-
-
-@contextmanager
-def open_text(path: Path) -> Iterator[tuple[TextIO, BinaryIO]]:
-    """The file as UTF-8 text (and its byte stream, for progress); bad bytes name the line."""
-    try:
-        binary = path.open("rb")
-    except OSError as exc:
-        raise ParseError(str(path), None, f"cannot read: {exc.strerror}") from exc
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline=None)
-    try:
-        yield text, binary
-    except UnicodeDecodeError as exc:
-        line = _first_bad_utf8_line(path)
-        raise ParseError(str(path), line, "not UTF-8 text; convert the file to UTF-8") from exc
-    finally:
-        text.close()
-
-
-def canonical(record: Record) -> Record:
-    """Fold an arXiv DOI into the arXiv id, so the two spellings of an id agree."""
-    if record.doi and record.doi.startswith("10.48550/arxiv."):
-        record.arxiv_id = record.arxiv_id or normalize_arxiv_id(record.doi)
-        record.doi = None
-    return record
-
-
-def new_record(record: Record, report: FileReport, now: str) -> NewRecord:
-    """The record with its provenance and fingerprint: same source and same content is the
-    same record, wherever it sits in the file, so re-reading a file adds nothing."""
-    locator, record.locator = record.locator, ""
-    data = record_to_json(record)
-    record.locator = locator
-    fingerprint = dedup.digest(f"{report.source}\x00{data}")
-    return NewRecord(record, fingerprint, data, report.source, report.path, report.format, now)
-
-
 class Ingester:
-    """Adds parsed records of one file to a store, deduplicating as it goes.
+    """Adds prepared records of one file to a store, deduplicating as it goes.
 
-    New papers are written in batches (``BATCH`` at a time): a record whose keys meet a
-    paper still in the batch flushes it first, so dedup always sees every earlier record.
+    Work is batched both ways. Each batch of records is looked up in one query
+    (``Store.lookup_many``) and new papers are written ``WRITE_BATCH`` at a time. A record
+    whose keys meet anything written or queued since that query is looked up again on its
+    own (after writing the queue), so dedup always sees every earlier record.
     """
 
-    BATCH = 1000
+    WRITE_BATCH = 1000
 
     def __init__(self, store: Store, report: FileReport, now: str) -> None:
         self.store = store
@@ -128,30 +81,52 @@ class Ingester:
         self.now = now
         self.pending: list[NewPaper] = []
         self.pending_keys: set[int] = set()
-        self.pending_fingerprints: set[int] = set()
+        self.prefetched: Prefetched | None = None
+        self.recent_keys: set[int] = set()  # written or queued since the prefetch
+        self.recent_fingerprints: set[int] = set()
 
-    def add(self, record: Record) -> None:
-        new = new_record(canonical(record), self.report, self.now)
-        keys = dedup.match_keys(record)
-        if new.fingerprint in self.pending_fingerprints:
+    def add_batch(self, items: list[Prepared]) -> None:
+        self.prefetched = self.store.lookup_many(
+            [i.fingerprint for i in items],
+            [k for i in items for k in i.exact],
+            [k for i in items for k in i.blocking],
+        )
+        # Queued papers are not in the store yet, so the prefetch cannot know them.
+        self.recent_keys = set(self.pending_keys)
+        self.recent_fingerprints = {p.record.fingerprint for p in self.pending}
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Prepared) -> None:
+        keys = item.keys
+        every_key = keys.all()
+        if item.fingerprint in self.recent_fingerprints:
             self.report.unchanged += 1
             return
-        if not self.pending_keys.isdisjoint(keys.all()):
+        if not self.pending_keys.isdisjoint(every_key):
             self.flush()
-        known, candidates = self.store.lookup(new.fingerprint, keys.exact, keys.blocking)
+        if self.prefetched is None or not self.recent_keys.isdisjoint(every_key):
+            known, candidates = self.store.lookup(item.fingerprint, keys.exact, keys.blocking)
+        else:
+            known, candidates = self.prefetched.find(item.fingerprint, keys)
         if known:
             self.report.unchanged += 1
             return
-        matches = self._matches(record, candidates)
+        r = self.report
+        new = NewRecord(
+            item.record, item.fingerprint, item.data, r.source, r.path, r.format, self.now
+        )
+        self.recent_keys.update(every_key)
+        self.recent_fingerprints.add(item.fingerprint)
+        matches = self._matches(item.record, candidates)
         if matches:
             self._merge_into(matches, new, keys)
             return
-        fields = dedup.merge_records([dedup.SourcedRecord(record, self.report.format)])
-        self.pending.append(NewPaper(fields, new, keys.all()))
-        self.pending_keys.update(keys.all())
-        self.pending_fingerprints.add(new.fingerprint)
+        fields = dedup.merge_records([dedup.SourcedRecord(item.record, r.format)])
+        self.pending.append(NewPaper(fields, new, every_key))
+        self.pending_keys.update(every_key)
         self.report.new += 1
-        if len(self.pending) >= self.BATCH:
+        if len(self.pending) >= self.WRITE_BATCH:
             self.flush()
 
     def flush(self) -> None:
@@ -159,7 +134,6 @@ class Ingester:
             self.store.insert_papers(self.pending, self.now)
         self.pending.clear()
         self.pending_keys.clear()
-        self.pending_fingerprints.clear()
 
     def _matches(self, record: Record, candidates: list[int]) -> dict[int, str]:
         if not candidates:
@@ -174,6 +148,8 @@ class Ingester:
 
     def _merge_into(self, matches: dict[int, str], new: NewRecord, keys: dedup.Keys) -> None:
         survivor, *others = sorted(matches)
+        if others:  # papers vanish: the batch's prefetched ids may name them
+            self.prefetched = None
         for other in others:
             self.store.absorb(survivor, other)
             self.store.log_merge(survivor, None, other, matches[other], self.now)
@@ -195,8 +171,13 @@ def ingest_file(
     strict: bool = False,
     columns: Mapping[str, str] | None = None,
     progress: ProgressCallback | None = None,
+    parallel: bool | None = None,
 ) -> FileReport:
-    """Read one file into the library in one transaction and say what happened."""
+    """Read one file into the library in one transaction and say what happened.
+
+    ``parallel`` parses in a second process (default: for files of ``PARALLEL_MIN_BYTES``
+    or more on a machine with more than one core).
+    """
     if not path.is_file():
         raise ParseError(str(path), None, "no such file" if not path.exists() else "not a file")
     with path.open("rb") as f:
@@ -210,21 +191,20 @@ def ingest_file(
     now = datetime.now(UTC).isoformat(timespec="seconds")
     report = FileReport(str(path.resolve()), spec.name, source or path.stem)
     total = path.stat().st_size
+    if parallel is None:
+        parallel = total >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1
+    read = read_batches_in_worker if parallel else read_batches
     ingester = Ingester(store, report, now)
-    with store.transaction(), open_text(path) as (text, binary):
-        for item in parse(text, str(path)):
-            report.read += 1
-            if isinstance(item, Skipped):
-                if strict:
-                    raise ParseError(str(path), item.line, f"{item.locator}: {item.reason}")
-                report.skipped.append(item)
-            elif not (item.title or item.abstract):
-                report.skipped.append(Skipped(item.locator, "no title and no abstract"))
-            else:
-                ingester.add(item)
-            if progress and report.read % 1000 == 0:
-                progress(binary.tell(), total)
+    with store.transaction():
+        for items, position in read(path, parse, report.source):
+            report.read += len(items)
+            for item in items:
+                if isinstance(item, Skipped):
+                    if strict:
+                        raise ParseError(str(path), item.line, f"{item.locator}: {item.reason}")
+                    report.skipped.append(item)
+            ingester.add_batch([item for item in items if isinstance(item, Prepared)])
+            if progress:
+                progress(position, total)
         ingester.flush()
-    if progress:
-        progress(total, total)
     return report

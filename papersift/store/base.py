@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from papersift.ingest.dedup import PaperView, SourcedRecord
+from papersift.ingest.dedup import Keys, PaperView, SourcedRecord
 from papersift.models import Paper, Record
 
 
@@ -32,6 +32,28 @@ class NewPaper:
     fields: Record
     record: NewRecord
     keys: Sequence[int]
+
+
+#: A blocking key shared by more papers than this proposes only this many of them: they are
+#: candidates for a fuzzy check, and a huge block would make ingest quadratic.
+BLOCK_LIMIT = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """What the store knew, at one moment, of a batch of records' fingerprints and keys."""
+
+    fingerprints: set[int]
+    papers_by_key: dict[int, list[int]]
+
+    def find(self, fingerprint: int, keys: Keys) -> tuple[bool, list[int]]:
+        """Like ``Store.lookup`` for one record of the batch."""
+        found: set[int] = set()
+        for key in keys.exact:
+            found.update(self.papers_by_key.get(key, ()))
+        for key in keys.blocking:
+            found.update(self.papers_by_key.get(key, ())[:BLOCK_LIMIT])
+        return fingerprint in self.fingerprints, sorted(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +84,12 @@ class Store(Protocol):
     def schema_version(self) -> int: ...
 
     # -- ingest
+    def lookup_many(
+        self, fingerprints: Sequence[int], exact: Sequence[int], blocking: Sequence[int]
+    ) -> Prefetched:
+        """``lookup`` for a whole batch of records at once."""
+        ...
+
     def lookup(
         self, fingerprint: int, exact: Sequence[int], blocking: Sequence[int]
     ) -> tuple[bool, list[int]]:

@@ -16,10 +16,9 @@ from papersift.errors import StoreError
 from papersift.ingest.dedup import PaperView, SourcedRecord
 from papersift.ingest.normalize import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, Record, Source, record_from_json
-from papersift.store.base import LibraryStats, NewPaper, NewRecord
+from papersift.store.base import BLOCK_LIMIT, LibraryStats, NewPaper, NewRecord, Prefetched
 
 _CHUNK = 900  # stay under SQLite's limit on bound variables per statement
-BLOCK_LIMIT = 64
 _PAPER_COLUMNS = (
     "title, abstract, abstract_truncated, authors, authors_truncated, n_authors, date, "
     "arxiv_id, doi, upvotes, categories, organizations, url, venue"
@@ -156,14 +155,21 @@ class SQLiteStore:
             marks = ",".join("?" * len(part))
             yield from self.conn.execute(sql.format(marks=marks), part)
 
+    def lookup_many(
+        self, fingerprints: Sequence[int], exact: Sequence[int], blocking: Sequence[int]
+    ) -> Prefetched:
+        sql = "SELECT fingerprint FROM records WHERE fingerprint IN ({marks})"
+        known = {row[0] for row in self._in_chunks(sql, list(set(fingerprints)))}
+        papers_by_key: dict[int, list[int]] = {}
+        sql = "SELECT key, paper_id FROM match_keys WHERE key IN ({marks}) ORDER BY key, paper_id"
+        for key, paper_id in self._in_chunks(sql, list({*exact, *blocking})):
+            papers_by_key.setdefault(key, []).append(paper_id)
+        return Prefetched(known, papers_by_key)
+
     def lookup(
         self, fingerprint: int, exact: Sequence[int], blocking: Sequence[int]
     ) -> tuple[bool, list[int]]:
-        """In one round trip: is this record already stored, and which papers share keys?
-
-        A blocking key shared by more than ``BLOCK_LIMIT`` papers proposes only that many:
-        they are candidates for a fuzzy check, and a huge block would make ingest quadratic.
-        """
+        """In one round trip: is this record already stored, and which papers share keys?"""
         parts = ["SELECT -1 FROM records WHERE fingerprint = ?"]
         if exact:
             parts.append(
