@@ -238,6 +238,7 @@ def run_one(n: int) -> dict[str, object]:
         "seconds": elapsed,
         "records_per_s": total_records / elapsed,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "papers": papers,
         "files": rows,
         "db_mb": db.stat().st_size / 2**20,
@@ -277,7 +278,8 @@ def main() -> None:
         print(
             f"N={n:,}: {r['records']:,} records in {r['seconds']:.1f} s = "
             f"{r['records_per_s']:,.0f} records/s, "
-            f"peak RSS {r['peak_rss_mb']:.0f} MB, library {r['db_mb']:.0f} MB, "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB (parser process {r['worker_peak_rss_mb']:.0f} MB), "
+            f"library {r['db_mb']:.0f} MB, "
             f"{r['papers']:,} papers ({found:,} of {dups:,} duplicates merged)"
         )
 

@@ -55,6 +55,37 @@ _RECORD_FIELDS = frozenset(f.name for f in dataclasses.fields(Record))
 
 
 @dataclass(frozen=True, slots=True)
+class Keys:
+    """Hashed keys of a record: ``exact`` identify, ``blocking`` only propose candidates."""
+
+    exact: tuple[int, ...]
+    blocking: tuple[int, ...]
+
+    def all(self) -> tuple[int, ...]:
+        return self.exact + self.blocking
+
+
+@dataclass(slots=True)
+class PaperView:
+    """What verification needs to know of a paper already in the library."""
+
+    title: str | None
+    abstract: str | None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    authors: list[str] = field(default_factory=list)
+    abstract_truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedRecord:
+    """A record with the reader it came from (the merge prefers richer formats)."""
+
+    record: Record
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """An entry a parser could not turn into a record; counted and reported, never silent."""
 

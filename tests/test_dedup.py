@@ -7,8 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from papersift.ingest.dedup import (
-    PaperView,
-    SourcedRecord,
     abstracts_match,
     earliest_date,
     match_keys,
@@ -17,7 +15,7 @@ from papersift.ingest.dedup import (
     same_paper,
     titles_match,
 )
-from papersift.models import Record
+from papersift.models import PaperView, Record, SourcedRecord
 
 ABSTRACT = (
     "We train sparse mixtures of experts with a router that balances load by design, and show "

@@ -197,3 +197,36 @@ def test_duplicates_across_batches_of_a_big_file(store: Store, tmp_path: Path) -
     assert store.stats().papers == 2600
     again = ingest_file(store, path)
     assert (again.new, again.merged, again.unchanged) == (0, 0, 2610)
+
+
+def test_a_record_that_bridges_two_papers_merges_them(store: Store, tmp_path: Path) -> None:
+    import json
+
+    abstract = "We measure how sparse routers balance load across experts in large models. " * 2
+    a = {"title": "Routers for Sparse Experts", "arxiv_id": "2405.00001"}
+    b = {"title": "Balanced Routing in Mixture Models", "abstract": abstract}
+    bridge = {
+        "title": "Balanced Routing in Mixture Models",
+        "abstract": abstract,
+        "arxiv_id": "2405.00001",
+    }
+    late = {"title": "Balanced routing in mixture models", "abstract": abstract, "upvotes": 9}
+    for name, rows in (("a.jsonl", [a, b]), ("bridge.jsonl", [bridge]), ("late.jsonl", [late])):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert ingest_file(store, tmp_path / "a.jsonl").new == 2
+    report = ingest_file(store, tmp_path / "bridge.jsonl")
+    assert report.merged == 1
+    papers = list(store.iter_papers())
+    assert len(papers) == 1 and len(papers[0].sources) == 3
+    assert store.resolve_paper_id("2") == store.resolve_paper_id("1") == papers[0].id
+    assert [m[2] for m in store.merge_log(papers[0].id) if m[2]] == [2]  # paper 2 was absorbed
+    # the absorbed paper's keys now lead to the survivor
+    assert ingest_file(store, tmp_path / "late.jsonl").merged == 1
+    survivor = store.get_paper(papers[0].id)
+    assert survivor is not None and survivor.upvotes == 9 and len(survivor.sources) == 4
+    # a new paper never reuses the absorbed id
+    (tmp_path / "new.jsonl").write_text(
+        json.dumps({"title": "Something Else Entirely Here"}) + "\n"
+    )
+    ingest_file(store, tmp_path / "new.jsonl")
+    assert max(p.id for p in store.iter_papers()) == 3

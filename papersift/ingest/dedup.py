@@ -19,17 +19,17 @@ Three steps, each a pure function the ingest pipeline calls around its database 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 
-from papersift.models import Record
+from papersift.models import Keys, PaperView, Record, SourcedRecord
 
 _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
@@ -45,6 +45,10 @@ _GREEK_TABLE = str.maketrans(_GREEK)
 _LATEX_ACCENT = re.compile(r"\\[\"'`^~=.]\s*\{?([A-Za-z])\}?|\\[cvuHkr]\s*\{([A-Za-z])\}")
 _LATEX_FONT = re.compile(r"\\(?:text[a-z]*|math[a-z]*|emph|textsc|scriptsize|small|tiny|large)\b")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# ASCII bytes -> lower-case letters and digits, everything else a space.
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
+)
 _LATEX_MARKUP = re.compile(r"[$\\{}]")
 _NUMBERISH = re.compile(r"^(?:\d+|[ivxlc]+|[a-z]?\d+[a-z]?)$")
 _STOPWORDS = frozenset("a an the of on in for and to with by at from via".split())
@@ -58,6 +62,7 @@ ABSTRACT_SIMILARITY = 88.0
 TITLE_TYPO_SIMILARITY = 0.75
 
 
+@functools.lru_cache(maxsize=4096)  # a merge compares the same titles and abstracts often
 def normalize_text(text: str | None) -> str:
     """Canonical text for comparison: LaTeX, accents, Greek, case and punctuation removed.
 
@@ -74,6 +79,8 @@ def normalize_text(text: str | None) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.translate(_GREEK_TABLE))
         text = "".join(c for c in text if not unicodedata.combining(c))
+    if text.isascii():  # bytes.translate is several times faster than a regex here
+        return " ".join(text.encode().translate(_ASCII_WORDS).decode().split())
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
@@ -81,17 +88,6 @@ def digest(text: str) -> int:
     """A stable signed 64-bit key for a string (SQLite INTEGER)."""
     value = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
     return value - (1 << 63)
-
-
-@dataclass(frozen=True, slots=True)
-class Keys:
-    """Hashed keys of a record: ``exact`` identify, ``blocking`` only propose candidates."""
-
-    exact: tuple[int, ...]
-    blocking: tuple[int, ...]
-
-    def all(self) -> tuple[int, ...]:
-        return self.exact + self.blocking
 
 
 def title_blocks(tokens: Sequence[str]) -> list[str]:
@@ -202,18 +198,6 @@ def _surnames(authors: Iterable[str]) -> set[str]:
     return {words[-1] for name in authors if (words := normalize_text(name).split())}
 
 
-@dataclass(slots=True)
-class PaperView:
-    """What verification needs to know of a paper already in the library."""
-
-    title: str | None
-    abstract: str | None
-    arxiv_id: str | None = None
-    doi: str | None = None
-    authors: list[str] = field(default_factory=list)
-    abstract_truncated: bool = False
-
-
 def view_of(record: Record) -> PaperView:
     return PaperView(
         record.title,
@@ -252,14 +236,6 @@ def same_paper(a: PaperView, b: PaperView) -> str | None:
 
 
 # ----------------------------------------------------------------------------- merging
-
-
-@dataclass(frozen=True, slots=True)
-class SourcedRecord:
-    """A record with the reader it came from (the merge prefers richer formats)."""
-
-    record: Record
-    format: str
 
 
 #: Formats whose titles and metadata are the most trustworthy come first.

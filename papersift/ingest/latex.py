@@ -11,6 +11,8 @@ from papersift.ingest.normalize import clean_text
 _BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
 # What pylatexenc would change: commands, groups, ties, math, escapes, dash and quote ligatures.
 _LATEX_SYNTAX = re.compile(r"[\\{}~$%&]|--|``|''")
+# What needs pylatexenc (slow, about 10 µs a token): commands, ties, math, ligatures.
+_LATEX_COMMANDS = re.compile(r"[\\~$]|--|``|''")
 
 
 def _latex_decoder() -> LatexNodes2Text:
@@ -35,6 +37,8 @@ def latex_to_text(value: str | None) -> str | None:
         return None
     if not _LATEX_SYNTAX.search(value):  # fast path: most values are plain text
         return clean_text(value)
+    if not _LATEX_COMMANDS.search(value):  # only grouping braces ("{{BERT}} rocks"), or % and &
+        return clean_text(value.replace("{", "").replace("}", ""))
     escaped = _BARE_SPECIAL.sub(r"\\\1", value)  # "5%" is text in metadata, not a comment
     try:
         text: str = _DECODER.latex_to_text(escaped)

@@ -19,7 +19,7 @@ from papersift.ingest import dedup
 from papersift.ingest.formats import FormatSpec
 from papersift.ingest.reading import Prepared, read_batches, read_batches_in_worker
 from papersift.ingest.sources import reader_named, readers
-from papersift.models import Record, Skipped
+from papersift.models import Keys, Record, Skipped, SourcedRecord
 from papersift.store.base import NewPaper, NewRecord, Prefetched, Store
 
 SNIFF_BYTES = 64 * 1024
@@ -122,7 +122,7 @@ class Ingester:
         if matches:
             self._merge_into(matches, new, keys)
             return
-        fields = dedup.merge_records([dedup.SourcedRecord(item.record, r.format)])
+        fields = dedup.merge_records([SourcedRecord(item.record, r.format)])
         self.pending.append(NewPaper(fields, new, every_key))
         self.pending_keys.update(every_key)
         self.report.new += 1
@@ -146,12 +146,14 @@ class Ingester:
             if (reason := dedup.same_paper(view, views[pid])) is not None
         }
 
-    def _merge_into(self, matches: dict[int, str], new: NewRecord, keys: dedup.Keys) -> None:
+    def _merge_into(self, matches: dict[int, str], new: NewRecord, keys: Keys) -> None:
         survivor, *others = sorted(matches)
         if others:  # papers vanish: the batch's prefetched ids may name them
             self.prefetched = None
         for other in others:
-            self.store.absorb(survivor, other)
+            records = self.store.records_of(other)
+            moved = {k for item in records for k in dedup.match_keys(item.record).all()}
+            self.store.absorb(survivor, other, sorted(moved))
             self.store.log_merge(survivor, None, other, matches[other], self.now)
         record_id = self.store.add_record(survivor, new)
         self.store.add_keys(survivor, keys.all())

@@ -18,7 +18,7 @@ from typing import BinaryIO, TextIO
 from papersift.errors import PapersiftError, ParseError
 from papersift.ingest import dedup
 from papersift.ingest.normalize import normalize_arxiv_id
-from papersift.models import ParseItem, Record, Skipped, record_from_json, record_to_json
+from papersift.models import Keys, ParseItem, Record, Skipped, record_from_json, record_to_json
 
 BATCH = 500
 Parse = Callable[[TextIO, str], Iterator[ParseItem]]
@@ -62,8 +62,8 @@ class Prepared:
         return self._record
 
     @property
-    def keys(self) -> dedup.Keys:
-        return dedup.Keys(self.exact, self.blocking)
+    def keys(self) -> Keys:
+        return Keys(self.exact, self.blocking)
 
 
 Item = Prepared | Skipped

@@ -7,8 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from papersift.ingest.dedup import Keys, PaperView, SourcedRecord
-from papersift.models import Paper, Record
+from papersift.models import Keys, Paper, PaperView, Record, SourcedRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +112,8 @@ class Store(Protocol):
 
     def records_of(self, paper_id: int) -> list[SourcedRecord]: ...
 
-    def absorb(self, survivor: int, merged: int) -> None:
-        """Move every record and key of ``merged`` to ``survivor``, and alias the old id."""
+    def absorb(self, survivor: int, merged: int, keys: Sequence[int]) -> None:
+        """Move every record and the ``keys`` of ``merged`` to ``survivor``; alias the old id."""
         ...
 
     def log_merge(

@@ -37,13 +37,14 @@ CREATE TABLE records (
 );
 CREATE INDEX records_paper ON records (paper_id);
 
--- Hashed identity and blocking keys (see papersift.ingest.dedup.match_keys).
+-- Hashed identity and blocking keys (see papersift.ingest.dedup.match_keys). Derived from
+-- the records, so it has no foreign key and no index by paper: that would double the cost of
+-- every insert, and only a merge of two papers needs the keys of one (it recomputes them).
 CREATE TABLE match_keys (
     key      INTEGER NOT NULL,
-    paper_id INTEGER NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+    paper_id INTEGER NOT NULL,
     PRIMARY KEY (key, paper_id)
 ) WITHOUT ROWID;
-CREATE INDEX match_keys_paper ON match_keys (paper_id);
 
 -- A paper merged into another keeps answering to its old id.
 CREATE TABLE paper_aliases (
