@@ -278,7 +278,8 @@ def main() -> None:
         print(
             f"N={n:,}: {r['records']:,} records in {r['seconds']:.1f} s = "
             f"{r['records_per_s']:,.0f} records/s, "
-            f"peak RSS {r['peak_rss_mb']:.0f} MB (parser process {r['worker_peak_rss_mb']:.0f} MB), "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB "
+            f"(parser process {r['worker_peak_rss_mb']:.0f} MB), "
             f"library {r['db_mb']:.0f} MB, "
             f"{r['papers']:,} papers ({found:,} of {dups:,} duplicates merged)"
         )
