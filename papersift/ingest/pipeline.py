@@ -209,4 +209,12 @@ def ingest_file(
             if progress:
                 progress(position, total)
         ingester.flush()
+        if report.skipped and report.read == len(report.skipped):
+            first = report.skipped[0]
+            raise ParseError(
+                str(path),
+                first.line,
+                f"no entry could be read ({len(report.skipped)} skipped); "
+                f"the first: {first.locator}: {first.reason}",
+            )
     return report

@@ -135,14 +135,17 @@ class SQLiteStore:
             raise _store_error(exc, self.location) from exc
         try:
             yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise _store_error(exc, self.location) from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+            self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
         self.conn.close()
