@@ -79,7 +79,7 @@ def test_strict_fails_on_the_first_bad_entry(
 ) -> None:
     before = snapshot(library)
     path = tmp_path / "dump.jsonl"
-    good = '{"id": "2401.0000%d", "title": "Paper %d on things", "versions": [], "update_date": "2024-01-01"}'
+    good = '{"id": "2401.0000%d", "title": "Paper %d on things", "update_date": "2024-01-01"}'
     path.write_text("\n".join([good % (1, 1), "{not json", good % (2, 2)]) + "\n")
     code = main(["--db", str(library), "ingest", "--strict", str(path)])
     assert code == 2 and f"{path}:2: line 2:" in capsys.readouterr().err
@@ -116,7 +116,7 @@ def test_unwritable_database_is_one_line(tmp_path: Path, capsys: Capture) -> Non
     assert code == 4 and "cannot create the library" in err and "Traceback" not in err
 
 
-def test_schema_is_ready_for_fts5(store_path: Path | None = None) -> None:
+def test_schema_is_ready_for_fts5() -> None:
     """Full-text search (next issue) attaches to papers as an FTS5 external-content table."""
     conn = sqlite3.connect(":memory:")
     conn.executescript(
