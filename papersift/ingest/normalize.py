@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from typing import Any
+
+import orjson
 
 from papersift.identifiers import normalize_arxiv_id, normalize_doi
+from papersift.models import Skipped
 
 __all__ = [
     "clean_text",
+    "json_lines",
     "month_number",
     "normalize_arxiv_id",
     "normalize_doi",
@@ -101,6 +107,17 @@ def parse_date(text: str | None) -> str | None:
         except ValueError:
             continue
     return None
+
+
+def json_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any] | Skipped]:
+    """(line number, decoded value) of each non-blank JSON line; a bad line is Skipped."""
+    for number, line in lines:
+        if not line.strip():
+            continue
+        try:
+            yield number, orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield Skipped(f"line {number}", f"not valid JSON: {exc}", number)
 
 
 def split_names(text: str | None, sep: str = ",") -> list[str]:

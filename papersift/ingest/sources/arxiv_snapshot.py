@@ -26,6 +26,7 @@ from papersift.ingest.formats import FormatSpec
 from papersift.ingest.latex import person_name
 from papersift.ingest.normalize import (
     clean_text,
+    json_lines,
     month_number,
     normalize_arxiv_id,
     normalize_doi,
@@ -140,14 +141,11 @@ def _add_extra(record: Record, data: dict[str, Any]) -> None:
 
 
 def parse(stream: TextIO, filename: str) -> Iterator[ParseItem]:
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
+    for item in json_lines(enumerate(stream, start=1)):
+        if isinstance(item, Skipped):
+            yield item
             continue
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError as err:
-            yield Skipped(f"line {number}", f"not valid JSON: {err}", number)
-            continue
+        number, data = item
         if not isinstance(data, dict):
             yield Skipped(f"line {number}", "not a JSON object", number)
             continue

@@ -34,7 +34,7 @@ import orjson
 
 from papersift.errors import ParseError
 from papersift.ingest.formats import FormatSpec
-from papersift.ingest.normalize import clean_text
+from papersift.ingest.normalize import clean_text, json_lines
 from papersift.ingest.sources.tabular import (
     FieldValue,
     check_columns,
@@ -136,14 +136,11 @@ def _container(value: Any) -> list[Any] | None:
 
 
 def _json_lines(lines: Iterable[tuple[int, str]], to_fields: ToFields) -> Iterator[ParseItem]:
-    for number, line in lines:
-        if not line.strip():
+    for item in json_lines(lines):
+        if isinstance(item, Skipped):
+            yield item
             continue
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            yield Skipped(f"line {number}", f"not valid JSON: {exc.msg}", number)
-            continue
+        number, value = item
         if (inner := _container(value)) is None:
             yield _item(value, f"line {number}", number, to_fields)
             continue
