@@ -1,8 +1,12 @@
 """Paths and helpers shared by the tests."""
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
+
+from papersift.models import ParseItem
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -13,3 +17,9 @@ def seed_file(seeds: Path, prefix: str) -> Path:
     if not matches:
         pytest.skip(f"no seed file {prefix}_* in {seeds}")
     return matches[0]
+
+
+def parse_path(parse: Callable[[TextIO, str], Iterator[ParseItem]], path: Path) -> list[ParseItem]:
+    """Everything a reader yields for a file."""
+    with path.open(encoding="utf-8") as f:
+        return list(parse(f, str(path)))

@@ -8,8 +8,8 @@ import pytest
 from papersift.errors import ParseError
 from papersift.ingest.sources import arxiv_atom
 from papersift.models import ParseItem, Record, Skipped
+from tests.support import FIXTURES, parse_path
 
-FIXTURES = Path(__file__).parent / "fixtures"
 FEED = FIXTURES / "arxiv_api.atom"
 ERROR_FEED = FIXTURES / "arxiv_api_error.atom"
 
@@ -21,8 +21,7 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def parse_file(path: Path) -> list[ParseItem]:
-    with path.open(encoding="utf-8") as f:
-        return list(arxiv_atom.parse(f, str(path)))
+    return parse_path(arxiv_atom.parse, path)
 
 
 def test_entry_fields() -> None:

@@ -7,14 +7,13 @@ import orjson
 
 from papersift.ingest.sources import arxiv_snapshot
 from papersift.models import ParseItem, Record, Skipped
+from tests.support import FIXTURES, parse_path
 
-FIXTURES = Path(__file__).parent / "fixtures"
 SNAPSHOT = FIXTURES / "arxiv_snapshot.jsonl"
 
 
 def parse_file(path: Path) -> list[ParseItem]:
-    with path.open(encoding="utf-8") as f:
-        return list(arxiv_snapshot.parse(f, str(path)))
+    return parse_path(arxiv_snapshot.parse, path)
 
 
 def test_record_fields() -> None:

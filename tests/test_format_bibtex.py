@@ -8,8 +8,8 @@ import pytest
 from papersift.errors import ParseError
 from papersift.ingest.sources import bibtex
 from papersift.models import ParseItem, Record, Skipped
+from tests.support import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 ZOTERO = FIXTURES / "zotero.bib"
 SCHOLAR = FIXTURES / "scholar.bib"
 DBLP = FIXTURES / "dblp.bib"

@@ -9,8 +9,8 @@ import pytest
 from papersift.errors import ParseError
 from papersift.ingest.sources import json_records
 from papersift.models import Paper, ParseItem, Record, Skipped, Source
+from tests.support import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 PAPERS = FIXTURES / "papers.json"
 LINES = FIXTURES / "papers.jsonl"
 EXPORT = FIXTURES / "export.jsonl"

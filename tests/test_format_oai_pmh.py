@@ -9,8 +9,8 @@ import pytest
 from papersift.errors import ParseError
 from papersift.ingest.sources import oai_pmh
 from papersift.models import ParseItem, Record, Skipped
+from tests.support import FIXTURES, parse_path
 
-FIXTURES = Path(__file__).parent / "fixtures"
 ARXIV = FIXTURES / "oai_arxiv.xml"
 ARXIV_RAW = FIXTURES / "oai_arxivraw.xml"
 DC = FIXTURES / "oai_dc.xml"
@@ -26,8 +26,7 @@ def record_lines(path: Path) -> list[int]:
 
 
 def parse_file(path: Path) -> list[ParseItem]:
-    with path.open(encoding="utf-8") as f:
-        return list(oai_pmh.parse(f, str(path)))
+    return parse_path(oai_pmh.parse, path)
 
 
 def test_arxiv_metadata_fields() -> None:
