@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DB := build/demo/papersift.db
+TORCH_VERSION := 2.13.0
 export HF_HUB_OFFLINE := 1
 
 .PHONY: demo test lint typecheck venv clean
@@ -13,6 +14,8 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	@# torch first, pinned: the local CPU wheel (an unpinned torch pulls gigabytes of CUDA)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check torch==$(TORCH_VERSION)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,15 +15,22 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from papersift.config import Settings
+from papersift.embed import embedder_name, load_embedder
 from papersift.errors import NotFoundError, PapersiftError, UsageError
+from papersift.evaluate_search import evaluate, judged_queries, load_judgments
+from papersift.ingest.normalize import parse_date
 from papersift.ingest.pipeline import FileReport, ProgressCallback, ingest_file
 from papersift.ingest.sources import readers
-from papersift.models import Paper
+from papersift.models import Hit, Paper, SearchFilters
+from papersift.search import MODES, Mode, Searcher
 from papersift.store import Store, open_store
 
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
 NOTES = (".md", ".rst", ".db", ".db-wal", ".db-shm")  # skipped when a folder is ingested
-out = Console(highlight=False, soft_wrap=True, markup=False)
+# Piped output gets wide tables instead of rich's default 80 columns.
+out = Console(
+    highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160
+)
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 
@@ -36,15 +43,26 @@ def _store(ctx: click.Context) -> Store:
 
 @click.group()
 @click.option(
+    "--model",
+    metavar="SPEC",
+    help="Embedding model: default (packaged all-MiniLM-L6-v2), fake, or a model directory "
+    "(default: $PAPERSIFT_MODEL, else default).",
+)
+@click.option(
+    "--index-kind",
+    type=click.Choice(["auto", "exact", "ann"]),
+    help="Vector index (default: $PAPERSIFT_INDEX, else auto: exact when small).",
+)
+@click.option(
     "--db",
     metavar="PATH",
     help="Library location (default: $PAPERSIFT_DB, else the user data dir).",
 )
 @click.version_option(package_name="papersift")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
-    """papersift: gather paper listings into one deduplicated library."""
-    ctx.obj = Settings.load(db)
+def cli(ctx: click.Context, model: str | None, index_kind: str | None, db: str | None) -> None:
+    """papersift: gather paper listings into one deduplicated library, and search it."""
+    ctx.obj = Settings.load(db, model=model, index_kind=index_kind)
 
 
 # ---------------------------------------------------------------------------- ingest
@@ -279,6 +297,163 @@ def stats(ctx: click.Context, fmt: str) -> None:
     out.print(f"dates         {s.earliest or '-'} .. {s.latest or '-'}")
     for name, count in sorted(s.by_source.items()):
         out.print(f"source        {name}: {count} records")
+
+
+# ---------------------------------------------------------------------------- search
+
+
+def _searcher(ctx: click.Context) -> Searcher:
+    settings: Settings = ctx.obj
+    return Searcher(
+        _store(ctx),
+        lambda: load_embedder(settings.model),
+        embedder_name(settings.model),
+        settings.index_kind,
+    )
+
+
+@cli.command()
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.pass_context
+def index(ctx: click.Context, batch_size: int) -> None:
+    """Update the full-text index and embed new or changed papers (resumable)."""
+    searcher = _searcher(ctx)
+    columns = (*Progress.get_default_columns()[:3], TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("embedding", total=None)
+        report = searcher.index(
+            batch_size, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    out.print(
+        f"full text: {report.lexical} papers updated; vectors ({report.model}): "
+        f"{report.embedded} embedded, {report.vectors} in the {report.index_kind} index"
+    )
+
+
+def _filters(
+    since: str | None, until: str | None, source: str | None, author: str | None, has_abstract: bool
+) -> SearchFilters:
+    for name, value in (("--since", since), ("--until", until)):
+        if value and parse_date(value) is None:
+            raise UsageError(f"{name} wants a date like 2024-05-01, not {value!r}")
+    return SearchFilters(parse_date(since), parse_date(until), source, author, has_abstract)
+
+
+def _filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(
+        [
+            click.option("--since", metavar="DATE", help="Only papers from this date on."),
+            click.option("--until", metavar="DATE", help="Only papers up to this date."),
+            click.option("--source", metavar="NAME", help="Only papers from this source."),
+            click.option("--author", metavar="NAME", help="Only papers with this author."),
+            click.option("--has-abstract", is_flag=True, help="Only papers with an abstract."),
+            click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True),
+            click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table"),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _print_hits(hits: list[Hit], fmt: str, notes: list[str]) -> None:
+    for note in notes:
+        err.print(f"note: {note}")
+    if fmt == "json":
+        for hit in hits:
+            click.echo(orjson.dumps(hit.to_dict()).decode())
+        return
+    if not hits:
+        out.print("no results")
+        return
+    table = Table("#", "id", "score", "date", "title", "why", box=None, pad_edge=False)
+    for rank, hit in enumerate(hits, start=1):
+        table.add_row(
+            str(rank),
+            str(hit.paper.id),
+            f"{hit.score:.3f}",
+            hit.paper.date or "",
+            _clip(hit.paper.title or "(untitled) " + (hit.paper.abstract or ""), 70),
+            "; ".join(hit.reasons),
+        )
+    out.print(table)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@_filter_options
+@click.pass_context
+def search(
+    ctx: click.Context,
+    query: str,
+    mode: Mode,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    author: str | None,
+    has_abstract: bool,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Search by keywords and meaning. Syntax: "a phrase", prefix*, author:Name."""
+    searcher = _searcher(ctx)
+    filters = _filters(since, until, source, author, has_abstract)
+    hits = searcher.search(query, mode=mode, filters=filters, limit=limit)
+    _print_hits(hits, fmt, searcher.notes)
+
+
+@cli.command()
+@click.argument("ident", required=False)
+@click.option("--text", metavar="TEXT", help="Pasted text (an abstract) instead of a paper.")
+@_filter_options
+@click.pass_context
+def similar(
+    ctx: click.Context,
+    ident: str | None,
+    text: str | None,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    author: str | None,
+    has_abstract: bool,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Papers closest in meaning to a paper of the library, or to pasted text."""
+    searcher = _searcher(ctx)
+    filters = _filters(since, until, source, author, has_abstract)
+    hits = searcher.similar(ident, text, limit=limit, filters=filters)
+    _print_hits(hits, fmt, searcher.notes)
+
+
+@cli.command("evaluate-search")
+@click.option(
+    "--queries",
+    "queries_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Judged queries, JSON lines: {query, relevant: {paper key: grade}}.",
+)
+@click.option("--modes", default="lexical,semantic,hybrid", show_default=True)
+@click.pass_context
+def evaluate_search_command(ctx: click.Context, queries_path: Path, modes: str) -> None:
+    """MRR, nDCG@10 and recall@10 of each search mode on judged queries."""
+    chosen = [m.strip() for m in modes.split(",") if m.strip()]
+    for mode in chosen:
+        if mode not in MODES:
+            raise UsageError(f"unknown mode {mode!r}; use {', '.join(MODES)}")
+    if not queries_path.is_file():
+        raise UsageError(f"{queries_path}: no such file")
+    searcher = _searcher(ctx)
+    judged, missing = judged_queries(searcher.store, load_judgments(queries_path))
+    if missing:
+        err.print(f"note: {len(missing)} judged papers are not in the library, e.g. {missing[:3]}")
+    if not judged:
+        raise UsageError("none of the judged papers is in this library")
+    out.print(f"{len(judged)} judged queries, model {searcher.model_name}")
+    out.print(f"{'mode':10} {'MRR':>7} {'nDCG@10':>8} {'R@10':>7}")
+    for s in evaluate(searcher, judged, chosen):  # type: ignore[arg-type]
+        out.print(f"{s.mode:10} {s.mrr:7.3f} {s.ndcg10:8.3f} {s.recall10:7.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,8 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 ENV_DB = "PAPERSIFT_DB"
+ENV_MODEL = "PAPERSIFT_MODEL"
+ENV_INDEX = "PAPERSIFT_INDEX"
 
 
 def default_db_path() -> Path:
@@ -20,9 +22,25 @@ def default_db_path() -> Path:
 class Settings:
     #: A SQLite file path (or, later, a postgresql:// URL).
     db: str
+    #: Embedding model: "default" (the packaged all-MiniLM-L6-v2), "fake" (tests), or the
+    #: directory of a local sentence-transformers model.
+    model: str = "default"
+    #: Vector index: "auto" (exact for small libraries, approximate for large), "exact", "ann".
+    index_kind: str = "auto"
 
     @classmethod
-    def load(cls, db: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-        """``--db`` wins, then ``PAPERSIFT_DB``, then the user data directory."""
+    def load(
+        cls,
+        db: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        *,
+        model: str | None = None,
+        index_kind: str | None = None,
+    ) -> Settings:
+        """Command-line values win, then ``PAPERSIFT_*`` variables, then the defaults."""
         env = os.environ if environ is None else environ
-        return cls(db=db or env.get(ENV_DB) or str(default_db_path()))
+        return cls(
+            db=db or env.get(ENV_DB) or str(default_db_path()),
+            model=model or env.get(ENV_MODEL) or "default",
+            index_kind=index_kind or env.get(ENV_INDEX) or "auto",
+        )

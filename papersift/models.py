@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,4 +158,47 @@ class Paper:
                 }
                 for s in self.sources
             ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Restrictions a search applies to both its lexical and its semantic side."""
+
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None  # ISO date (or YYYY-MM, YYYY), inclusive
+    source: str | None = None  # a source name given at ingest
+    author: str | None = None  # words of an author's name, accents and case ignored
+    has_abstract: bool = False
+
+    def __bool__(self) -> bool:
+        return any((self.since, self.until, self.source, self.author, self.has_abstract))
+
+    def author_match(self) -> str:
+        """The FTS5 expression for papers whose author list has every word of ``author``."""
+        words = re.findall(r"\w+", self.author or "")
+        return "authors : (" + " ".join(f'"{w}"' for w in words) + ")" if words else ""
+
+
+@dataclass(slots=True)
+class Hit:
+    """One search or feed result: the paper, its score, and why it is here."""
+
+    paper: Paper
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    matched_terms: list[str] = field(default_factory=list)
+    similarity: float | None = None
+    lexical_rank: int | None = None
+    semantic_rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "paper": self.paper.to_dict(),
+            "score": self.score,
+            "reasons": self.reasons,
+            "matched_terms": self.matched_terms,
+            "similarity": self.similarity,
+            "lexical_rank": self.lexical_rank,
+            "semantic_rank": self.semantic_rank,
         }

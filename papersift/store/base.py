@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from papersift.models import Keys, Paper, PaperView, Record, SourcedRecord
+import numpy as np
+from numpy.typing import NDArray
+
+from papersift.models import Keys, Paper, PaperView, Record, SearchFilters, SourcedRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +130,37 @@ class Store(Protocol):
 
     def get_paper(self, paper_id: int) -> Paper | None: ...
 
+    def get_papers(self, paper_ids: Sequence[int]) -> dict[int, Paper]: ...
+
     def iter_papers(self, limit: int | None = None, offset: int = 0) -> Iterator[Paper]: ...
 
     def merge_log(self, paper_id: int) -> list[tuple[str, int | None, int | None, str]]: ...
 
     def stats(self) -> LibraryStats: ...
+
+    # -- search (full text, filters, embeddings)
+    def sync_lexical(self) -> int: ...
+
+    def lexical_search(
+        self, match: str, limit: int, filters: SearchFilters | None = None
+    ) -> list[tuple[int, float, list[str]]]: ...
+
+    def filtered_ids(self, filters: SearchFilters) -> NDArray[np.int64]: ...
+
+    def texts_to_embed(
+        self, model: str, content_hash: Any, batch: int = 1000
+    ) -> Iterator[list[tuple[int, str, str]]]: ...
+
+    def save_embeddings(
+        self, model: str, rows: Sequence[tuple[int, str, NDArray[np.float32]]]
+    ) -> None: ...
+
+    def embeddings_since(
+        self, model: str, seq: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32], int]: ...
+
+    def embedding_ids(self, model: str) -> NDArray[np.int64]: ...
+
+    def embedding_of(self, paper_id: int, model: str) -> NDArray[np.float32] | None: ...
+
+    def embedding_counts(self) -> dict[str, int]: ...

@@ -16,6 +16,7 @@ from papersift.errors import StoreError
 from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, LibraryStats, NewPaper, NewRecord, Prefetched
+from papersift.store.sqlite_search import SQLiteSearch
 
 CACHE_KIB = 65536  # 64 MiB of page cache: more made no difference on the 200k benchmark
 _CHUNK = 900  # stay under SQLite's limit on bound variables per statement
@@ -83,7 +84,7 @@ def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
     return StoreError(f"database error in {location}: {text}")
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteSearch):
     def __init__(self, path: Path) -> None:
         self.location = str(path)
         try:
@@ -324,6 +325,10 @@ class SQLiteStore:
             )
             for row in rows
         ]
+
+    def get_papers(self, paper_ids: Sequence[int]) -> dict[int, Paper]:
+        sql = f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id IN ({{marks}})"
+        return {p.id: p for p in self._papers(list(self._in_chunks(sql, list(paper_ids))))}
 
     def get_paper(self, paper_id: int) -> Paper | None:
         rows = self.conn.execute(

@@ -1,0 +1,1 @@
+"""Indexes: lexical (FTS5 query building) and vector (exact and approximate)."""

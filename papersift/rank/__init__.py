@@ -1,0 +1,1 @@
+"""Ranking: pure functions over ranked lists and scores."""

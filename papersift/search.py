@@ -1,0 +1,273 @@
+"""Search use cases: keep the indexes current, and answer keyword, meaning and hybrid queries.
+
+Lexical search is SQLite FTS5 BM25 (title > authors > abstract). Semantic search embeds the
+query and looks it up in a vector index built from the stored embeddings. Hybrid fuses the
+two rankings by reciprocal rank. Every result is a ``Hit`` that says why it matched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papersift.embed import Embedder, content_hash, paper_text
+from papersift.errors import NotFoundError, PapersiftError, UsageError
+from papersift.index.lexical import parse_query
+from papersift.index.vector import VectorIndex, open_index
+from papersift.models import Hit, SearchFilters
+from papersift.rank.fusion import reciprocal_rank_fusion
+from papersift.store import Store
+
+Mode = Literal["hybrid", "lexical", "semantic"]
+MODES: tuple[Mode, ...] = ("hybrid", "lexical", "semantic")
+#: How many results each side contributes to the fusion.
+POOL = 100
+
+
+class NotIndexedError(PapersiftError):
+    """Semantic search asked for, but the library has no vectors for the model."""
+
+    exit_code = 5
+
+
+@dataclass
+class IndexReport:
+    lexical: int = 0
+    embedded: int = 0
+    model: str = ""
+    vectors: int = 0
+    index_kind: str = ""
+
+
+def text_and_hash(title: str | None, abstract: str | None) -> tuple[str, str]:
+    text = paper_text(title, abstract)
+    return content_hash(text), text
+
+
+@dataclass
+class Searcher:
+    """Search over one library with one embedding model (loaded only when needed)."""
+
+    store: Store
+    embedder_factory: Callable[[], Embedder]
+    model_name: str
+    index_kind: str = "auto"
+    notes: list[str] = field(default_factory=list)
+    _embedder: Embedder | None = None
+    _index: VectorIndex | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self.embedder_factory()
+        return self._embedder
+
+    # ------------------------------------------------------------------ indexing
+
+    def index(
+        self,
+        batch_size: int = 32,
+        on_progress: Callable[[int, int], None] | None = None,
+        commit_every: int = 256,
+    ) -> IndexReport:
+        """Bring FTS and vectors up to date; embeds only new or changed papers.
+
+        Each batch of vectors is committed as it is made, so an interrupted run keeps what
+        it finished and the next run goes on from there.
+        """
+        report = IndexReport(model=self.model_name)
+        with self.store.transaction():
+            report.lexical = self.store.sync_lexical()
+        batches = list(self.store.texts_to_embed(self.model_name, text_and_hash))
+        total = sum(len(b) for b in batches)
+        done = 0
+        for batch in batches:
+            for start in range(0, len(batch), commit_every):
+                chunk = batch[start : start + commit_every]
+                vectors = self.embedder.encode([t for _, _, t in chunk], batch_size=batch_size)
+                rows = [(pid, h, vectors[i]) for i, (pid, h, _) in enumerate(chunk)]
+                with self.store.transaction():
+                    self.store.save_embeddings(self.model_name, rows)
+                done += len(chunk)
+                report.embedded += len(chunk)
+                if on_progress:
+                    on_progress(done, total)
+        index = self.vectors()
+        report.vectors, report.index_kind = len(index), index.kind
+        return report
+
+    def _index_path(self) -> Path | None:
+        if self.store.location.startswith(("postgres://", "postgresql://")):
+            return None
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.model_name)
+        return Path(f"{self.store.location}.vectors") / safe
+
+    def vectors(self) -> VectorIndex:
+        """The vector index for this model, brought up to date with the stored vectors.
+
+        It is saved beside the library (``<db>.vectors/<model>``) with the last embedding
+        ``seq`` it holds, so opening it reads only the vectors written since.
+        """
+        if self._index is not None:
+            return self._index
+        ids_in_store = self.store.embedding_ids(self.model_name)
+        if len(ids_in_store) == 0:
+            raise NotIndexedError(
+                f"the library has no vectors for model {self.model_name!r} yet: "
+                "run `papersift index` first (or search with --mode lexical)"
+            )
+        path = self._index_path()
+        index, seq = _load_saved(path, self.index_kind)
+        new_ids, matrix, last = self.store.embeddings_since(self.model_name, seq)
+        if index is None:
+            index = open_index(self.index_kind, int(matrix.shape[1]))
+        if len(new_ids):
+            index.add(new_ids, matrix)
+        gone = np.setdiff1d(index.ids(), ids_in_store)
+        if len(gone):
+            index.remove(gone)
+        if path is not None and (len(new_ids) or len(gone)):
+            _save(index, path, last, self.index_kind)
+        self._index = index
+        return index
+
+    # ------------------------------------------------------------------ searching
+
+    def search(
+        self,
+        query: str,
+        mode: Mode = "hybrid",
+        filters: SearchFilters | None = None,
+        limit: int = 10,
+    ) -> list[Hit]:
+        if mode not in MODES:
+            raise UsageError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        parsed = parse_query(query)
+        filters = filters or SearchFilters()
+        if parsed.author and not filters.author:
+            filters = SearchFilters(
+                filters.since, filters.until, filters.source, parsed.author, filters.has_abstract
+            )
+        if not any(c.isalnum() for c in query):
+            raise UsageError("the query has no words to search for")
+        self.notes.clear()
+        lexical = self._lexical(parsed.match, filters) if mode != "semantic" else []
+        semantic: list[tuple[int, float]] = []
+        if mode == "semantic" or (mode == "hybrid" and self._has_vectors()):
+            semantic = self._semantic(self.embedder.encode([query])[0], filters, exclude=())
+        elif mode == "hybrid":
+            self.notes.append("no vectors yet, so this is a keyword search: run `papersift index`")
+        return self._hits(lexical, semantic, limit)
+
+    def similar(
+        self,
+        paper_ref: str | None = None,
+        text: str | None = None,
+        limit: int = 10,
+        filters: SearchFilters | None = None,
+    ) -> list[Hit]:
+        """Papers closest in meaning to a library paper (never itself) or to pasted text."""
+        if (paper_ref is None) == (text is None):
+            raise UsageError("give a paper id or --text, not both")
+        exclude: tuple[int, ...] = ()
+        if paper_ref is not None:
+            paper_id = self.store.resolve_paper_id(paper_ref)
+            if paper_id is None:
+                raise NotFoundError(f"no paper {paper_ref!r} in the library")
+            vector = self.store.embedding_of(paper_id, self.model_name)
+            if vector is None:
+                paper = self.store.get_paper(paper_id)
+                assert paper is not None
+                vector = self.embedder.encode([paper_text(paper.title, paper.abstract)])[0]
+            exclude = (paper_id,)
+        else:
+            if not (text or "").strip():
+                raise UsageError("--text is empty")
+            vector = self.embedder.encode([text or ""])[0]
+        semantic = self._semantic(vector, filters or SearchFilters(), exclude)
+        return self._hits([], semantic, limit)
+
+    def _has_vectors(self) -> bool:
+        try:
+            self.vectors()
+        except NotIndexedError:
+            return False
+        return True
+
+    def _lexical(
+        self, match: str | None, filters: SearchFilters
+    ) -> list[tuple[int, float, list[str]]]:
+        with self.store.transaction():
+            self.store.sync_lexical()
+        if match is None:
+            return []
+        return self.store.lexical_search(match, POOL, filters)
+
+    def _semantic(
+        self, vector: NDArray[np.float32], filters: SearchFilters, exclude: tuple[int, ...]
+    ) -> list[tuple[int, float]]:
+        index = self.vectors()
+        candidates = self.store.filtered_ids(filters) if filters else None
+        if candidates is not None and len(candidates) == 0:
+            return []
+        found = index.search(vector, POOL + len(exclude), candidates)
+        return [(pid, sim) for pid, sim in found if pid not in exclude][:POOL]
+
+    def _hits(
+        self,
+        lexical: list[tuple[int, float, list[str]]],
+        semantic: list[tuple[int, float]],
+        limit: int,
+    ) -> list[Hit]:
+        lex_rank = {pid: (r, score, words) for r, (pid, score, words) in enumerate(lexical, 1)}
+        sem_rank = {pid: (r, sim) for r, (pid, sim) in enumerate(semantic, 1)}
+        if lexical and semantic:
+            fused = reciprocal_rank_fusion([[p for p, *_ in lexical], [p for p, _ in semantic]])
+        elif lexical:
+            fused = [(pid, score) for pid, score, _ in lexical]
+        else:
+            fused = list(semantic)
+        fused = fused[:limit]
+        papers = self.store.get_papers([pid for pid, _ in fused])
+        hits = []
+        for pid, score in fused:
+            hit = Hit(papers[pid], score)
+            if pid in lex_rank:
+                hit.lexical_rank, _, hit.matched_terms = lex_rank[pid]
+                hit.reasons.append("matches " + ", ".join(hit.matched_terms[:6]))
+            if pid in sem_rank:
+                hit.semantic_rank, hit.similarity = sem_rank[pid]
+                hit.reasons.append(f"similar in meaning ({hit.similarity:.2f})")
+            hits.append(hit)
+        return hits
+
+
+def _load_saved(path: Path | None, kind: str) -> tuple[VectorIndex | None, int]:
+    """The saved index and the last embedding seq it holds; (None, 0) to build it anew."""
+    if path is None or not path.exists():
+        return None, 0
+    meta = _meta_path(path)
+    try:
+        info = json.loads(meta.read_text())
+        if info.get("requested") != kind:
+            return None, 0
+        return open_index(kind, int(info["dim"]), path), int(info["seq"])
+    except (OSError, ValueError, KeyError):
+        return None, 0  # unreadable or stale: rebuilt from the stored vectors
+
+
+def _meta_path(path: Path) -> Path:
+    return path.parent / (path.name + ".json")
+
+
+def _save(index: VectorIndex, path: Path, seq: int, requested: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    index.save(path)
+    meta = {"seq": seq, "dim": index.dim, "kind": index.kind, "requested": requested}
+    _meta_path(path).write_text(json.dumps(meta))

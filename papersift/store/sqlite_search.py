@@ -1,0 +1,182 @@
+"""What search needs from SQLite: the FTS5 index, filters, and stored embeddings."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papersift.models import SearchFilters
+
+# Title matters most, then authors, then the abstract (tuned with `papersift evaluate-search`).
+BM25_WEIGHTS = (4.0, 2.0, 1.0)
+_AUTHORS_TEXT = "(SELECT group_concat(value, ', ') FROM json_each(p.authors))"
+
+
+class SQLiteSearch:
+    """Mixed into SQLiteStore; ``self.conn`` is its connection."""
+
+    conn: sqlite3.Connection
+
+    # ------------------------------------------------------------------ full text
+
+    def sync_lexical(self) -> int:
+        """Bring the FTS index up to date with the papers that changed; returns how many."""
+        dirty = self.conn.execute("SELECT count(*) FROM fts_dirty").fetchone()[0]
+        if not dirty:
+            return 0
+        with _savepoint(self.conn):
+            self.conn.execute(
+                "DELETE FROM papers_fts WHERE rowid IN (SELECT paper_id FROM fts_dirty)"
+            )
+            self.conn.execute(
+                "INSERT INTO papers_fts (rowid, title, authors, abstract) "
+                f"SELECT p.id, p.title, {_AUTHORS_TEXT}, p.abstract "
+                "FROM papers p JOIN fts_dirty d ON d.paper_id = p.id"
+            )
+            self.conn.execute("DELETE FROM fts_dirty")
+        return int(dirty)
+
+    def lexical_search(
+        self, match: str, limit: int, filters: SearchFilters | None = None
+    ) -> list[tuple[int, float, list[str]]]:
+        """(paper id, BM25 score (higher is better), matched words) for an FTS5 expression."""
+        where, params = _filter_sql(filters)
+        w = BM25_WEIGHTS
+        sql = (
+            f"SELECT f.rowid, -bm25(papers_fts, {w[0]}, {w[1]}, {w[2]}) AS score, "
+            "highlight(papers_fts, 0, char(1), char(2)), "
+            "snippet(papers_fts, 2, char(1), char(2), '', 24) "
+            "FROM papers_fts f JOIN papers p ON p.id = f.rowid "
+            f"WHERE papers_fts MATCH ? {where} ORDER BY score DESC LIMIT ?"
+        )
+        rows = self.conn.execute(sql, (match, *params, limit)).fetchall()
+        return [(row[0], float(row[1]), _marked_words(row[2] + " " + row[3])) for row in rows]
+
+    def filtered_ids(self, filters: SearchFilters) -> NDArray[np.int64]:
+        """Ids of every paper that passes the filters."""
+        where, params = _filter_sql(filters)
+        rows = self.conn.execute(f"SELECT p.id FROM papers p WHERE 1 {where}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    # ------------------------------------------------------------------ embeddings
+
+    def texts_to_embed(
+        self, model: str, content_hash: Any, batch: int = 1000
+    ) -> Iterator[list[tuple[int, str, str]]]:
+        """Batches of (paper id, hash, text) whose stored vector is missing or stale.
+
+        ``content_hash(title, abstract) -> (hash, text)`` decides what is embedded.
+        """
+        stored = dict(
+            self.conn.execute(
+                "SELECT paper_id, content_hash FROM embeddings WHERE model = ?", (model,)
+            )
+        )
+        todo: list[tuple[int, str, str]] = []
+        for paper_id, title, abstract in self.conn.execute(
+            "SELECT id, title, abstract FROM papers ORDER BY id"
+        ).fetchall():
+            digest, text = content_hash(title, abstract)
+            if stored.get(paper_id) != digest:
+                todo.append((paper_id, digest, text))
+                if len(todo) >= batch:
+                    yield todo
+                    todo = []
+        if todo:
+            yield todo
+
+    def save_embeddings(
+        self, model: str, rows: Sequence[tuple[int, str, NDArray[np.float32]]]
+    ) -> None:
+        """Store vectors (one transaction, so an interrupted index keeps finished batches)."""
+        with _savepoint(self.conn):
+            self.conn.executemany(
+                "DELETE FROM embeddings WHERE paper_id = ? AND model = ?",
+                [(pid, model) for pid, _, _ in rows],
+            )
+            self.conn.executemany(
+                "INSERT INTO embeddings (paper_id, model, content_hash, vector) VALUES (?,?,?,?)",
+                [
+                    (pid, model, digest, np.asarray(vec, dtype="<f4").tobytes())
+                    for pid, digest, vec in rows
+                ],
+            )
+
+    def embeddings_since(
+        self, model: str, seq: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32], int]:
+        """(paper ids, vectors, highest seq) of the vectors written after ``seq``."""
+        rows = self.conn.execute(
+            "SELECT paper_id, vector, seq FROM embeddings WHERE model = ? AND seq > ? ORDER BY seq",
+            (model, seq),
+        ).fetchall()
+        if not rows:
+            return np.empty(0, np.int64), np.empty((0, 0), np.float32), seq
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), -1)
+        return ids, matrix.astype(np.float32), int(rows[-1][2])
+
+    def embedding_ids(self, model: str) -> NDArray[np.int64]:
+        rows = self.conn.execute("SELECT paper_id FROM embeddings WHERE model = ?", (model,))
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def embedding_of(self, paper_id: int, model: str) -> NDArray[np.float32] | None:
+        row = self.conn.execute(
+            "SELECT vector FROM embeddings WHERE paper_id = ? AND model = ?", (paper_id, model)
+        ).fetchone()
+        return None if row is None else np.frombuffer(row[0], dtype="<f4").astype(np.float32)
+
+    def embedding_counts(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT model, count(*) FROM embeddings GROUP BY model"))
+
+
+def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
+    """SQL conditions on ``papers p`` for the filters, and their parameters."""
+    if filters is None:
+        return "", []
+    parts: list[str] = []
+    params: list[Any] = []
+    if filters.since:
+        parts.append("p.date >= ?")
+        params.append(filters.since)
+    if filters.until:
+        parts.append("p.date <= ?")
+        params.append(filters.until + "\uffff")  # 2024-05 includes 2024-05-31
+    if filters.source:
+        parts.append("p.id IN (SELECT paper_id FROM records WHERE source = ?)")
+        params.append(filters.source)
+    if filters.author:
+        parts.append("p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
+        params.append(filters.author_match())
+    if filters.has_abstract:
+        parts.append("p.abstract IS NOT NULL")
+    return "".join(f" AND {p}" for p in parts), params
+
+
+def _marked_words(text: str) -> list[str]:
+    """Words FTS5 highlighted (between char(1) and char(2)), lower-cased, in order, once."""
+    words: dict[str, None] = {}
+    for chunk in text.split("\x01")[1:]:
+        word = chunk.split("\x02", 1)[0].strip().lower()
+        if word:
+            words[word] = None
+    return list(words)
+
+
+class _savepoint:
+    """A transaction that nests inside an open one (SAVEPOINT), or is one by itself."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("SAVEPOINT papersift")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.conn.execute("ROLLBACK TO papersift")
+        self.conn.execute("RELEASE papersift")
