@@ -31,6 +31,16 @@ demo: $(STAMP)
 	@$(BIN)/papersift --db $(DEMO_DB) papers show 1
 	@echo; echo "== ingesting the same files again changes nothing"
 	@$(BIN)/papersift --db $(DEMO_DB) ingest examples/lab_page.txt examples/hf_daily.txt
+	@echo; echo "== papersift index (full text, and all-MiniLM-L6-v2 vectors from the package)"
+	@$(BIN)/papersift --db $(DEMO_DB) index
+	@echo; echo '== papersift search "why does ramping up the step size at the start of training help"'
+	@$(BIN)/papersift --db $(DEMO_DB) search "why does ramping up the step size at the start of training help" --limit 5
+	@echo; echo '== papersift search "author:Okafor low-resource" --mode lexical'
+	@$(BIN)/papersift --db $(DEMO_DB) search "author:Okafor low-resource" --mode lexical --limit 3
+	@echo; echo "== papersift similar 2502.11873 --limit 3"
+	@$(BIN)/papersift --db $(DEMO_DB) similar 2502.11873 --limit 3
+	@echo; echo "== papersift evaluate-search --queries evaluation/example_queries.jsonl"
+	@$(BIN)/papersift --db $(DEMO_DB) evaluate-search --queries evaluation/example_queries.jsonl
 
 lint: $(STAMP)
 	$(BIN)/ruff check papersift tests benchmarks

@@ -181,3 +181,62 @@ def test_ingest_a_folder_skips_notes(db_path: Path, tmp_path: Path, capsys: Capt
     code, out, err = run(capsys, db_path, "ingest", str(folder))
     assert code == 0, err
     assert out.count(" read, ") == 1 and "4 new" in out
+
+
+def test_index_search_similar_and_evaluate(db_path: Path, tmp_path: Path, capsys: Capture) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    assert main(["--model", "fake", "--db", str(db_path), "ingest", str(examples)]) == 0
+    capsys.readouterr()
+    code = main(["--model", "fake", "--db", str(db_path), "search", "--mode", "semantic", "warmup"])
+    err = capsys.readouterr().err
+    assert code == 5 and "run `papersift index` first" in err
+    assert main(["--model", "fake", "--db", str(db_path), "index"]) == 0
+    assert "37 embedded" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "--model",
+                "fake",
+                "--db",
+                str(db_path),
+                "search",
+                "warm-up curvature",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert hits[0]["paper"]["arxiv_id"] == "2502.11873" and hits[0]["reasons"]
+    assert (
+        main(["--model", "fake", "--db", str(db_path), "similar", "2502.11873", "--limit", "3"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "similar in meaning" in out and out.count("\n") >= 4
+    queries = Path(__file__).resolve().parents[1] / "evaluation" / "example_queries.jsonl"
+    assert (
+        main(
+            ["--model", "fake", "--db", str(db_path), "evaluate-search", "--queries", str(queries)]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "judged queries" in out and "hybrid" in out and "nDCG@10" in out
+
+
+def test_missing_model_is_one_line(db_path: Path, tmp_path: Path, capsys: Capture) -> None:
+    assert main(["--db", str(db_path), "ingest", str(FIXTURES / "pubpage.txt")]) == 0
+    capsys.readouterr()
+    code = main(["--model", str(tmp_path / "no-such-model"), "--db", str(db_path), "index"])
+    err = capsys.readouterr().err
+    assert code == 5 and "no-such-model" in err and "Traceback" not in err
+    assert err.strip().count("\n") == 0
+
+
+def test_bad_search_options(db_path: Path, capsys: Capture) -> None:
+    assert main(["--db", str(db_path), "search", "x", "--since", "yesterday"]) == 2
+    assert "--since wants a date" in capsys.readouterr().err
+    assert main(["--db", str(db_path), "search", "()"]) == 2
+    assert "no words" in capsys.readouterr().err

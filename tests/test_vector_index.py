@@ -31,7 +31,8 @@ def clustered(n: int, seed: int = 0, dim: int = DIM, centres: int = 30) -> np.nd
     noise = rng.standard_normal((n, dim)).astype(np.float32) * (0.8 / np.sqrt(dim))
     x = c[rng.integers(0, centres, n)] + noise
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x.astype(np.float32)
+    out: np.ndarray = x.astype(np.float32)
+    return out
 
 
 @pytest.fixture(scope="module")

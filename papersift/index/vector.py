@@ -2,13 +2,14 @@
 
 Vectors are float32 and L2-normalised on the way in (queries too), so cosine similarity is
 the inner product and scores are in [-1, 1], higher is better. Ids are int64 paper ids
-(non-negative: usearch keys are unsigned).
+(non-negative: usearch keys are unsigned). Zero vectors are kept as zero (score 0).
 
 * :class:`ExactIndex`: a numpy matrix, search is one matrix-vector product plus argpartition.
   Perfect recall; cost is linear in the number of vectors.
 * :class:`UsearchIndex`: an HNSW graph (usearch), persisted to one file, updatable in place
-  (add, upsert, remove) without a rebuild. Chosen over hnswlib, faiss-cpu (HNSW) and
-  sqlite-vec by ``benchmarks/bench_vector.py``; see the README for the measured table.
+  (add, upsert, remove) without a rebuild. It stores the vectors as f16 (scores are good to
+  ~1e-3). Chosen over hnswlib, faiss-cpu (HNSW) and sqlite-vec by
+  ``benchmarks/bench_vector.py``; see the README for the measured table.
 * :class:`AutoIndex` (``open_index("auto", ...)``): exact while small, moved once to the
   approximate index when it grows past :data:`AUTO_EXACT_MAX`.
 
@@ -51,21 +52,27 @@ Ids = NDArray[np.int64]
 Hit = tuple[int, float]
 
 ANN_KIND = "usearch"
-# HNSW parameters, from benchmarks/bench_vector.py at 200,000 clustered vectors of dim 384:
-# M=16 / ef_construction=128 builds in ~1 minute on 2 cores, and ef_search=64 gives
-# recall@10 = 0.98 against exact (>= 0.95 is the target) at ~0.5 ms a query.
+# HNSW parameters, measured by benchmarks/bench_vector.py at 200,000 clustered vectors of
+# dim 384 on 2 cores: M=16 / ef_construction=128 with f16 storage builds in ~26 s; recall@10
+# against exact is 0.960 at ef_search=24, 0.974 at 32 and 0.999 at 64 (p50 0.25 ms). 64
+# leaves a margin over the 0.95 target for embeddings less clustered than the benchmark's.
+# ef_search is not stored in the file: load() uses this constant again.
 ANN_M = 16
 ANN_EF_CONSTRUCTION = 128
 ANN_EF_SEARCH = 64
-# How usearch stores the vectors (scores are computed in that precision).
-ANN_DTYPE = "f32"
+# How usearch stores the vectors (and computes scores). f16 halves memory and file size
+# against f32 (RSS 209 vs 356 MB, file 176 vs 323 MB at 200k) with the same recall, and
+# builds (26 vs 45 s) and searches faster; bf16 is as small but a little less accurate and
+# relies on AVX512-BF16 for its speed; i8 tops out at recall@10 ~0.92, under the target.
+ANN_DTYPE = "f16"
 _USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
-# "auto" stays exact up to this many vectors. Measured by the crossover section of
-# benchmarks/bench_vector.py (2 cores, dim 384): exact p50 is ~1 ms at 20,000 vectors and
-# ~2.5 ms at 50,000, linear in N, while the ANN is ~0.3-0.5 ms at every size but costs a
-# graph build (~3 s per 10,000 vectors) and loses a few % of recall. Below ~20,000 exact is
-# fast enough that the ANN does not pay for its build and recall loss.
-AUTO_EXACT_MAX = 20_000
+# "auto" stays exact up to this many vectors. From the crossover section of
+# benchmarks/bench_vector.py (2 cores, dim 384, k=10): exact p50 is 0.6 ms at 20,000
+# vectors, 1.7 ms (p95 2.1) at 50,000, 5.1 ms at 100,000 and 11.3 ms at 200,000 (linear in
+# N); the ANN stays at 0.15-0.26 ms but costs a graph build (3.2 s for 50,000 vectors), the
+# graph's memory and a little recall. Up to 50,000 exact answers in ~2 ms with perfect
+# recall, so the ANN does not pay for itself; from 100,000 on exact is 25x slower and grows.
+AUTO_EXACT_MAX = 50_000
 # Filtered ANN search: over-fetch by this factor (times k / share of candidates) when the
 # candidates are at least FILTER_ANN_MIN_SHARE of the index; below that, exact over them.
 FILTER_ANN_MIN_SHARE = 0.05
@@ -152,6 +159,8 @@ def _as_query(query: npt.ArrayLike, dim: int) -> Vectors:
     q = np.asarray(query, dtype=np.float32).reshape(-1)
     if q.shape[0] != dim:
         raise ValueError(f"query must have {dim} dimensions, got {q.shape[0]}")
+    if not np.isfinite(q).all():
+        raise ValueError("query contains NaN or infinity")
     return _normalise(q)
 
 
@@ -239,14 +248,15 @@ class ExactIndex:
         old = rows >= 0
         if old.any():
             self._vecs[rows[old]] = mat[old]
-        new = ~old
-        count = int(new.sum())
+            new = ~old
+            id_arr, mat = id_arr[new], mat[new]
+        count = len(id_arr)
         if count:
             self._reserve(self._n + count)
             start, end = self._n, self._n + count
-            self._vecs[start:end] = mat[new]
-            self._ids[start:end] = id_arr[new]
-            self._row.update(zip(id_arr[new].tolist(), range(start, end), strict=True))
+            self._vecs[start:end] = mat
+            self._ids[start:end] = id_arr
+            self._row.update(zip(id_arr.tolist(), range(start, end), strict=True))
             self._n = end
 
     def remove(self, ids: npt.ArrayLike) -> None:
@@ -312,10 +322,18 @@ class ExactIndex:
         with np.load(path, allow_pickle=False) as z:
             if str(z["kind"]) != cls.kind:
                 raise ValueError(f"{path} holds a {z['kind']} index, not {cls.kind}")
-            ids = z["ids"].astype(np.int64)
-            vecs = z["vectors"].astype(np.float32)
-            index = cls(int(z["dim"]), capacity=max(len(ids), 1))
-        index.add(ids, vecs)
+            dim = int(z["dim"])
+            ids = z["ids"].astype(np.int64, copy=False)
+            vecs = z["vectors"].astype(np.float32, copy=False)
+        if vecs.shape != (len(ids), dim) or len(np.unique(ids)) != len(ids):
+            raise ValueError(f"{path}: inconsistent exact index file")
+        index = cls(dim)
+        n = len(ids)
+        if n:  # saved normalised: adopt the arrays as they are (full; the next add doubles)
+            index._vecs = np.ascontiguousarray(vecs)
+            index._ids = np.ascontiguousarray(ids)
+            index._n = n
+            index._row = dict(zip(ids.tolist(), range(n), strict=True))
         return index
 
 
@@ -323,7 +341,11 @@ class ExactIndex:
 
 
 class UsearchIndex:
-    """usearch HNSW over f32 vectors, inner-product metric, one file on disk."""
+    """usearch HNSW, inner-product metric, vectors stored as ``dtype`` (f16), one file on disk.
+
+    usearch grows its capacity by itself; removed ids are dropped from results at once and
+    their slots reused by later adds.
+    """
 
     kind = ANN_KIND
 
