@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from papersift.embed import Embedder, content_hash, paper_text
 from papersift.errors import NotFoundError, PapersiftError, UsageError
-from papersift.index.lexical import parse_query
+from papersift.index.lexical import parse_query, without_common_words
 from papersift.index.vector import VectorIndex, open_index
 from papersift.models import Hit, SearchFilters
 from papersift.rank.fusion import reciprocal_rank_fusion
@@ -157,7 +157,7 @@ class Searcher:
         if not any(c.isalnum() for c in query):
             raise UsageError("the query has no words to search for")
         self.notes.clear()
-        lexical = self._lexical(parsed.match, filters) if mode != "semantic" else []
+        lexical = self._lexical(parsed.parts, filters) if mode != "semantic" else []
         semantic: list[tuple[int, float]] = []
         if mode == "semantic" or (mode == "hybrid" and self._has_vectors()):
             semantic = self._semantic(self.embedder.encode([query])[0], filters, exclude=())
@@ -201,12 +201,17 @@ class Searcher:
         return True
 
     def _lexical(
-        self, match: str | None, filters: SearchFilters
+        self, parts: list[str], filters: SearchFilters
     ) -> list[tuple[int, float, list[str]]]:
-        with self.store.transaction():
-            self.store.sync_lexical()
-        if match is None:
+        if self.store.lexical_pending():  # a read; the write lock only when there is work
+            with self.store.transaction():
+                self.store.sync_lexical()
+        if not parts:
             return []
+        match = " OR ".join(parts)
+        if len(parts) > 1:
+            counts, total = self.store.match_counts(parts)
+            match = without_common_words(parts, counts, total) or match
         return self.store.lexical_search(match, POOL, filters)
 
     def _semantic(

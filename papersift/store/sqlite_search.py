@@ -23,6 +23,10 @@ class SQLiteSearch:
 
     # ------------------------------------------------------------------ full text
 
+    def lexical_pending(self) -> bool:
+        """Whether papers changed since the FTS index was last brought up to date."""
+        return bool(self.conn.execute("SELECT EXISTS (SELECT 1 FROM fts_dirty)").fetchone()[0])
+
     def sync_lexical(self) -> int:
         """Bring the FTS index up to date with the papers that changed; returns how many."""
         dirty = self.conn.execute("SELECT count(*) FROM fts_dirty").fetchone()[0]
@@ -43,18 +47,46 @@ class SQLiteSearch:
     def lexical_search(
         self, match: str, limit: int, filters: SearchFilters | None = None
     ) -> list[tuple[int, float, list[str]]]:
-        """(paper id, BM25 score (higher is better), matched words) for an FTS5 expression."""
+        """(paper id, BM25 score (higher is better), matched words) for an FTS5 expression.
+
+        Highlights are computed in a second query for the top ``limit`` only: FTS5 would
+        otherwise re-tokenize every matching paper before sorting.
+        """
         where, params = _filter_sql(filters)
+        join = " JOIN papers p ON p.id = f.rowid" if where else ""
         w = BM25_WEIGHTS
-        sql = (
-            f"SELECT f.rowid, -bm25(papers_fts, {w[0]}, {w[1]}, {w[2]}) AS score, "
-            "highlight(papers_fts, 0, char(1), char(2)), "
-            "snippet(papers_fts, 2, char(1), char(2), '', 24) "
-            "FROM papers_fts f JOIN papers p ON p.id = f.rowid "
-            f"WHERE papers_fts MATCH ? {where} ORDER BY score DESC LIMIT ?"
-        )
-        rows = self.conn.execute(sql, (match, *params, limit)).fetchall()
-        return [(row[0], float(row[1]), _marked_words(row[2] + " " + row[3])) for row in rows]
+        top = self.conn.execute(
+            f"SELECT f.rowid, -bm25(papers_fts, {w[0]}, {w[1]}, {w[2]}) AS score "
+            f"FROM papers_fts f{join} WHERE papers_fts MATCH ? {where} "
+            "ORDER BY score DESC LIMIT ?",
+            (match, *params, limit),
+        ).fetchall()
+        if not top:
+            return []
+        marks = ",".join("?" * len(top))
+        words = {
+            row[0]: _marked_words(row[1] + " " + row[2])
+            for row in self.conn.execute(
+                "SELECT rowid, highlight(papers_fts, 0, char(1), char(2)), "
+                "snippet(papers_fts, 2, char(1), char(2), '', 24) FROM papers_fts "
+                f"WHERE papers_fts MATCH ? AND rowid IN ({marks})",
+                (match, *(r[0] for r in top)),
+            )
+        }
+        return [(pid, float(score), words.get(pid, [])) for pid, score in top]
+
+    def match_counts(self, expressions: Sequence[str]) -> tuple[list[int], int]:
+        """How many papers each FTS5 expression matches, and how many papers are indexed."""
+        counts = [
+            int(
+                self.conn.execute(
+                    "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (e,)
+                ).fetchone()[0]
+            )
+            for e in expressions
+        ]
+        total = int(self.conn.execute("SELECT count(*) FROM papers_fts").fetchone()[0])
+        return counts, total
 
     def filtered_ids(self, filters: SearchFilters) -> NDArray[np.int64]:
         """Ids of every paper that passes the filters."""
