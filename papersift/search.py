@@ -157,13 +157,13 @@ class Searcher:
         if not any(c.isalnum() for c in query):
             raise UsageError("the query has no words to search for")
         self.notes.clear()
-        lexical = self._lexical(parsed.parts, filters) if mode != "semantic" else []
+        match, lexical = self._lexical(parsed.parts, filters) if mode != "semantic" else ("", [])
         semantic: list[tuple[int, float]] = []
         if mode == "semantic" or (mode == "hybrid" and self._has_vectors()):
             semantic = self._semantic(self.embedder.encode([query])[0], filters, exclude=())
         elif mode == "hybrid":
             self.notes.append("no vectors yet, so this is a keyword search: run `papersift index`")
-        return self._hits(lexical, semantic, limit)
+        return self._hits(lexical, semantic, limit, match)
 
     def similar(
         self,
@@ -202,17 +202,18 @@ class Searcher:
 
     def _lexical(
         self, parts: list[str], filters: SearchFilters
-    ) -> list[tuple[int, float, list[str]]]:
+    ) -> tuple[str, list[tuple[int, float]]]:
+        """The FTS5 expression used, and its best POOL (paper id, BM25 score)."""
         if self.store.lexical_pending():  # a read; the write lock only when there is work
             with self.store.transaction():
                 self.store.sync_lexical()
         if not parts:
-            return []
+            return "", []
         match = " OR ".join(parts)
         if len(parts) > 1:
             counts, total = self.store.match_counts(parts)
             match = without_common_words(parts, counts, total) or match
-        return self.store.lexical_search(match, POOL, filters)
+        return match, self.store.lexical_search(match, POOL, filters)
 
     def _semantic(
         self, vector: NDArray[np.float32], filters: SearchFilters, exclude: tuple[int, ...]
@@ -226,25 +227,25 @@ class Searcher:
 
     def _hits(
         self,
-        lexical: list[tuple[int, float, list[str]]],
+        lexical: list[tuple[int, float]],
         semantic: list[tuple[int, float]],
         limit: int,
+        match: str = "",
     ) -> list[Hit]:
-        lex_rank = {pid: (r, score, words) for r, (pid, score, words) in enumerate(lexical, 1)}
+        lex_rank = {pid: r for r, (pid, _) in enumerate(lexical, 1)}
         sem_rank = {pid: (r, sim) for r, (pid, sim) in enumerate(semantic, 1)}
         if lexical and semantic:
-            fused = reciprocal_rank_fusion([[p for p, *_ in lexical], [p for p, _ in semantic]])
-        elif lexical:
-            fused = [(pid, score) for pid, score, _ in lexical]
+            fused = reciprocal_rank_fusion([[p for p, _ in lexical], [p for p, _ in semantic]])
         else:
-            fused = list(semantic)
+            fused = list(lexical or semantic)
         fused = fused[:limit]
         papers = self.store.get_papers([pid for pid, _ in fused])
+        words = self.store.matched_words(match, [p for p, _ in fused if p in lex_rank])
         hits = []
         for pid, score in fused:
             hit = Hit(papers[pid], score)
             if pid in lex_rank:
-                hit.lexical_rank, _, hit.matched_terms = lex_rank[pid]
+                hit.lexical_rank, hit.matched_terms = lex_rank[pid], words.get(pid, [])
                 hit.reasons.append("matches " + ", ".join(hit.matched_terms[:6]))
             if pid in sem_rank:
                 hit.semantic_rank, hit.similarity = sem_rank[pid]

@@ -46,34 +46,34 @@ class SQLiteSearch:
 
     def lexical_search(
         self, match: str, limit: int, filters: SearchFilters | None = None
-    ) -> list[tuple[int, float, list[str]]]:
-        """(paper id, BM25 score (higher is better), matched words) for an FTS5 expression.
-
-        Highlights are computed in a second query for the top ``limit`` only: FTS5 would
-        otherwise re-tokenize every matching paper before sorting.
-        """
+    ) -> list[tuple[int, float]]:
+        """(paper id, BM25 score, higher is better) of the best ``limit`` matches."""
         where, params = _filter_sql(filters)
         join = " JOIN papers p ON p.id = f.rowid" if where else ""
         w = BM25_WEIGHTS
-        top = self.conn.execute(
+        rows = self.conn.execute(
             f"SELECT f.rowid, -bm25(papers_fts, {w[0]}, {w[1]}, {w[2]}) AS score "
             f"FROM papers_fts f{join} WHERE papers_fts MATCH ? {where} "
             "ORDER BY score DESC LIMIT ?",
             (match, *params, limit),
-        ).fetchall()
-        if not top:
-            return []
-        marks = ",".join("?" * len(top))
-        words = {
-            row[0]: _marked_words(row[1] + " " + row[2])
-            for row in self.conn.execute(
-                "SELECT rowid, highlight(papers_fts, 0, char(1), char(2)), "
-                "snippet(papers_fts, 2, char(1), char(2), '', 24) FROM papers_fts "
-                f"WHERE papers_fts MATCH ? AND rowid IN ({marks})",
-                (match, *(r[0] for r in top)),
-            )
-        }
-        return [(pid, float(score), words.get(pid, [])) for pid, score in top]
+        )
+        return [(int(pid), float(score)) for pid, score in rows]
+
+    def matched_words(self, match: str, paper_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The words of each paper's title and abstract that the FTS5 expression matched.
+
+        Asked only for the results shown: FTS5 re-tokenizes each paper to find them.
+        """
+        if not paper_ids:
+            return {}
+        marks = ",".join("?" * len(paper_ids))
+        rows = self.conn.execute(
+            "SELECT rowid, highlight(papers_fts, 0, char(1), char(2)), "
+            "snippet(papers_fts, 2, char(1), char(2), '', 24) FROM papers_fts "
+            f"WHERE papers_fts MATCH ? AND rowid IN ({marks})",
+            (match, *paper_ids),
+        )
+        return {row[0]: _marked_words(f"{row[1]} {row[2]}") for row in rows}
 
     def match_counts(self, expressions: Sequence[str]) -> tuple[list[int], int]:
         """How many papers each FTS5 expression matches, and how many papers are indexed."""
