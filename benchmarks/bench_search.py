@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).parent))
 import bench_ingest
+import bench_vector
 
 from papersift.embed import SentenceTransformerEmbedder
 from papersift.index.vector import ExactIndex
@@ -58,19 +59,10 @@ def build_library(n: int) -> Store:
     return store
 
 
-def clustered_vectors(n: int, seed: int = 0) -> NDArray[np.float32]:
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((max(50, n // 500), DIM)).astype(np.float32)
-    labels = rng.integers(0, len(centres), n)
-    vectors = centres[labels] + 0.6 * rng.standard_normal((n, DIM)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors
-
-
 def store_vectors(store: Store, n: int) -> None:
     if len(store.embedding_ids(MODEL)) >= n:
         return
-    vectors = clustered_vectors(n)
+    vectors = bench_vector.make_data(n)[0]  # the clustered vectors bench_vector.py measures
     ids = [int(i) for i in store.filtered_ids(SearchFilters())]
     t = time.perf_counter()
     for start in range(0, len(ids), 10_000):
@@ -194,12 +186,9 @@ def main() -> None:
         embedder.cache[q] = model.encode([q])[0]
     exact_index = searchers["exact"].vectors()
     ann_index = searchers["ann"].vectors()
-    everything = exact_index.vectors()  # type: ignore[attr-defined]
-    near = everything[:: max(1, len(everything) // 200)][:200].copy()
-    near = near + 0.05 * np.random.default_rng(2).standard_normal(near.shape).astype(np.float32)
-    near /= np.linalg.norm(near, axis=1, keepdims=True)
+    near = bench_vector.make_data(args.n)[2]  # queries from the same mixture as the vectors
     print(
-        f"approximate recall@10 against exact (200 queries near the data): {recall_at_10(ann_index, exact_index, near):.3f}"
+        f"approximate recall@10 against exact ({len(near)} queries): {recall_at_10(ann_index, exact_index, near):.3f}"
     )
 
     count = len(queries)

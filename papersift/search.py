@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from papersift.embed import Embedder, content_hash, paper_text
 from papersift.errors import NotFoundError, PapersiftError, UsageError
-from papersift.index.lexical import parse_query, without_common_words
+from papersift.index.lexical import SCORE_BUDGET, narrower_matches, parse_query, plan_match
 from papersift.index.vector import VectorIndex, open_index
 from papersift.models import Hit, SearchFilters
 from papersift.rank.fusion import reciprocal_rank_fusion
@@ -209,11 +209,20 @@ class Searcher:
                 self.store.sync_lexical()
         if not parts:
             return "", []
-        match = " OR ".join(parts)
-        if len(parts) > 1:
-            counts, total = self.store.match_counts(parts)
-            match = without_common_words(parts, counts, total) or match
+        match = self._plan_match(parts)
+        if match is None:
+            self.notes.append("every word of the query is too common to rank by keywords")
+            return "", []
         return match, self.store.lexical_search(match, POOL, filters)
+
+    def _plan_match(self, parts: list[str]) -> str | None:
+        counts, size = self.store.match_counts(parts, SCORE_BUDGET + 1)
+        if (match := plan_match(parts, counts, size)) is not None:
+            return match
+        for narrower in narrower_matches(parts):
+            if self.store.match_counts([narrower], SCORE_BUDGET + 1)[0][0] <= SCORE_BUDGET:
+                return narrower
+        return None
 
     def _semantic(
         self, vector: NDArray[np.float32], filters: SearchFilters, exclude: tuple[int, ...]

@@ -201,3 +201,15 @@ def test_vectors_match_the_embedder(store: Store) -> None:
 
     expected = FakeEmbedder(256).encode([paper_text(paper.title, paper.abstract)])[0]
     assert stored is not None and np.allclose(stored, expected, atol=1e-6)
+
+
+def test_plan_match_keeps_every_word_in_small_libraries() -> None:
+    from papersift.index.lexical import SCORE_BUDGET, plan_match
+
+    parts = ['"learning"', '"warmup"', '"curvature"']
+    assert plan_match(parts, [30, 3, 2], 37) == '"learning" OR "warmup" OR "curvature"'
+    big = 10 * SCORE_BUDGET
+    # in a large library the rarest words are ranked, the near-universal one is left out
+    assert plan_match(parts, [big // 2, 900, 40], big) == '"curvature" OR "warmup"'
+    assert plan_match(parts, [big, big, big], big) is None
+    assert plan_match([], [], big) is None

@@ -69,16 +69,37 @@ def parse_query(text: str) -> LexicalQuery:
     return LexicalQuery(" OR ".join(parts) or None, terms, author, parts)
 
 
-#: A word in more than this share of a large library barely moves BM25 (its IDF is near
-#: zero) but makes FTS5 score a large part of the library: it is left out when rarer words
-#: remain. Only for speed, so small libraries (under COMMON_MIN_MATCHES) keep every word:
-#: there, leaving words out cost nDCG@10 on the judged queries (0.925 -> 0.805).
-COMMON_SHARE = 0.2
-COMMON_MIN_MATCHES = 10_000
+#: How many matching papers a keyword query may make FTS5 score (about 1 µs each). A large
+#: library (more papers than this) asked about very common words would otherwise score most
+#: of itself for words whose IDF is near zero. Smaller libraries always get the plain OR
+#: query: leaving words out there cost nDCG@10 on the judged queries (0.925 -> 0.805).
+SCORE_BUDGET = 20_000
 
 
-def without_common_words(parts: list[str], counts: list[int], total: int) -> str | None:
-    """The OR query of the pieces that are not in most papers (all of them if none is rare)."""
-    limit = max(COMMON_SHARE * total, COMMON_MIN_MATCHES)
-    rare = [p for p, n in zip(parts, counts, strict=True) if n <= limit]
-    return " OR ".join(rare or parts) or None
+def plan_match(parts: list[str], counts: list[int], size: int) -> str | None:
+    """The FTS5 expression to rank with, given how many papers each part matches.
+
+    The rarest parts (those that carry BM25's weight) are OR-ed while their matches fit the
+    budget; if even the rarest word is too common, all parts must match (AND), then all in
+    the title; None when nothing fits (the keyword side then stays out of the ranking).
+    """
+    if not parts:
+        return None
+    if size <= SCORE_BUDGET or sum(counts) <= SCORE_BUDGET:
+        return " OR ".join(parts)
+    chosen: list[str] = []
+    spent = 0
+    for count, part in sorted(zip(counts, parts, strict=True)):
+        if spent + count > SCORE_BUDGET:
+            break
+        chosen.append(part)
+        spent += count
+    if chosen:
+        return " OR ".join(chosen)
+    return None
+
+
+def narrower_matches(parts: list[str]) -> list[str]:
+    """Stricter expressions to try, in order, when no single word fits the budget."""
+    every = " AND ".join(parts)
+    return [every, f"title : ({every})"] if len(parts) > 1 else [f"title : ({parts[0]})"]

@@ -75,18 +75,13 @@ class SQLiteSearch:
         )
         return {row[0]: _marked_words(f"{row[1]} {row[2]}") for row in rows}
 
-    def match_counts(self, expressions: Sequence[str]) -> tuple[list[int], int]:
-        """How many papers each FTS5 expression matches, and how many papers are indexed."""
-        counts = [
-            int(
-                self.conn.execute(
-                    "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (e,)
-                ).fetchone()[0]
-            )
-            for e in expressions
-        ]
-        total = int(self.conn.execute("SELECT count(*) FROM papers_fts").fetchone()[0])
-        return counts, total
+    def match_counts(self, expressions: Sequence[str], cap: int) -> tuple[list[int], int]:
+        """How many papers each FTS5 expression matches (counting stops at ``cap``), and
+        about how many papers the library has (the highest id: cheap, never too low)."""
+        sql = "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)"
+        counts = [int(self.conn.execute(sql, (e, cap)).fetchone()[0]) for e in expressions]
+        size = self.conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
+        return counts, int(size)
 
     def filtered_ids(self, filters: SearchFilters) -> NDArray[np.int64]:
         """Ids of every paper that passes the filters."""
