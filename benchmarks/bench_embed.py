@@ -31,6 +31,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_ingest
+
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # as the library does, set early
 
 from papersift.embed import SentenceTransformerEmbedder
@@ -38,19 +41,7 @@ from papersift.embed import SentenceTransformerEmbedder
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-WORDS = (
-    "adaptive attention batch bayesian benchmark calibration causal contrastive convergence "
-    "curriculum data decoding diffusion distillation distributed efficient embedding energy "
-    "ensemble equivariant estimation evaluation exploration feature federated few-shot flow "
-    "generalization generative gradient graph hierarchical implicit inference invariant kernel "
-    "language latent learning linear low-rank manifold markov memory meta mixture model "
-    "molecular multimodal multilingual network neural noise nonconvex optimization optimal "
-    "policy pretraining prior probabilistic protein pruning quantization random reasoning "
-    "recurrent regression regularization reinforcement representation retrieval robust "
-    "sampling scalable scaling segmentation self-supervised semantic sequence sparse spectral "
-    "speech stochastic structured synthetic temporal tensor training transfer transformer "
-    "uncertainty unsupervised variational vision weight zero-shot"
-).split()
+WORDS = bench_ingest.WORDS
 OPENERS = [
     "We propose",
     "In this paper we study",

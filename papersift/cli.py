@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -340,19 +342,33 @@ def _filters(
 
 
 def _filter_options(command: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(
-        [
-            click.option("--since", metavar="DATE", help="Only papers from this date on."),
-            click.option("--until", metavar="DATE", help="Only papers up to this date."),
-            click.option("--source", metavar="NAME", help="Only papers from this source."),
-            click.option("--author", metavar="NAME", help="Only papers with this author."),
-            click.option("--has-abstract", is_flag=True, help="Only papers with an abstract."),
-            click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True),
-            click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table"),
-        ]
-    ):
-        command = option(command)
-    return command
+    """Adds the filter options, handed to the command as one ``filters`` argument."""
+
+    @functools.wraps(command)
+    def with_filters(
+        *args: Any,
+        since: str | None,
+        until: str | None,
+        source: str | None,
+        author: str | None,
+        has_abstract: bool,
+        **kwargs: Any,
+    ) -> None:
+        command(*args, filters=_filters(since, until, source, author, has_abstract), **kwargs)
+
+    options = [
+        click.option("--since", metavar="DATE", help="Only papers from this date on."),
+        click.option("--until", metavar="DATE", help="Only papers up to this date."),
+        click.option("--source", metavar="NAME", help="Only papers from this source."),
+        click.option("--author", metavar="NAME", help="Only papers with this author."),
+        click.option("--has-abstract", is_flag=True, help="Only papers with an abstract."),
+        click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True),
+        click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table"),
+    ]
+    decorated: Callable[..., None] = with_filters
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
 
 
 def _print_hits(hits: list[Hit], fmt: str, notes: list[str]) -> None:
@@ -384,20 +400,10 @@ def _print_hits(hits: list[Hit], fmt: str, notes: list[str]) -> None:
 @_filter_options
 @click.pass_context
 def search(
-    ctx: click.Context,
-    query: str,
-    mode: Mode,
-    since: str | None,
-    until: str | None,
-    source: str | None,
-    author: str | None,
-    has_abstract: bool,
-    limit: int,
-    fmt: str,
+    ctx: click.Context, query: str, mode: Mode, filters: SearchFilters, limit: int, fmt: str
 ) -> None:
     """Search by keywords and meaning. Syntax: "a phrase", prefix*, author:Name."""
     searcher = _searcher(ctx)
-    filters = _filters(since, until, source, author, has_abstract)
     hits = searcher.search(query, mode=mode, filters=filters, limit=limit)
     _print_hits(hits, fmt, searcher.notes)
 
@@ -411,17 +417,12 @@ def similar(
     ctx: click.Context,
     ident: str | None,
     text: str | None,
-    since: str | None,
-    until: str | None,
-    source: str | None,
-    author: str | None,
-    has_abstract: bool,
+    filters: SearchFilters,
     limit: int,
     fmt: str,
 ) -> None:
     """Papers closest in meaning to a paper of the library, or to pasted text."""
     searcher = _searcher(ctx)
-    filters = _filters(since, until, source, author, has_abstract)
     hits = searcher.similar(ident, text, limit=limit, filters=filters)
     _print_hits(hits, fmt, searcher.notes)
 
