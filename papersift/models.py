@@ -202,3 +202,24 @@ class Hit:
             "lexical_rank": self.lexical_rank,
             "semantic_rank": self.semantic_rank,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One thing a reader told us about a paper (see the reader_signals table)."""
+
+    paper_id: int
+    kind: str  # own | file | like | up | down
+    label: int  # +1 or -1
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    id: int
+    name: str
+    created_at: str
+    authors: list[str]
+    positives: int = 0
+    negatives: int = 0
+    shown: int = 0

@@ -255,3 +255,23 @@ def test_merged_title_prefers_the_spelling_the_abstract_uses() -> None:
             [SourcedRecord(order[0], "bibtex"), SourcedRecord(order[1], "hf-daily")]
         )
         assert merged.title == "Query Rewriting for Sparse Retrieval"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Behrooz Ghorbani", "B. Ghorbani", True),
+        ("Tomás Okafor", "Tomas Okafor", True),
+        ("Jeremy M. Cohen", "Jeremy Cohen", True),
+        ("Okafor, Tomás", "T. Okafor", True),
+        ("Jean-Luc Picard", "J.-L. Picard", True),
+        ("Ben Adlam", "Ben Adams", False),
+        ("Anna Lee", "Bo Lee", False),
+        ("Anna Lee", "et al.", False),
+    ],
+)
+def test_author_name_matching(a: str, b: str, same: bool) -> None:
+    from papersift.ingest.names import same_person
+
+    assert same_person(a, b) is same
+    assert same_person(b, a) is same

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _PARTICLES = frozenset(
     "van von der den de del della di da du la le dos das ten ter bin ibn al el y".split()
@@ -48,3 +49,32 @@ def looks_like_person_name(text: str) -> bool:
     if tokens[0].islower():
         return False
     return all(is_name_token(t) for t in tokens)
+
+
+def _name_tokens(name: str) -> list[str]:
+    """'Tomás  Okafor' -> ['tomas', 'okafor']; 'Okafor, T.' -> ['t', 'okafor']."""
+    if "," in name:
+        last, _, first = name.partition(",")
+        name = f"{first} {last}"
+    folded = unicodedata.normalize("NFKD", name)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    return re.findall(r"[a-z0-9]+", folded.replace("'", "").replace("’", ""))
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two spellings can be one author: same surname, compatible given names.
+
+    Accents, case and punctuation are ignored; an initial matches a name it starts
+    ("B. Ghorbani" = "Behrooz Ghorbani"); middle names may be present on one side only
+    ("Jeremy M. Cohen" = "Jeremy Cohen"); "et al." is not a name.
+    """
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    if not ta or not tb or {"et", "al"} >= set(ta) or ta[-1] != tb[-1]:
+        return False
+    given_a, given_b = ta[:-1], tb[:-1]
+    if not given_a or not given_b:
+        return True  # a bare surname matches any given name
+    first_a, first_b = given_a[0], given_b[0]
+    if len(first_a) == 1 or len(first_b) == 1:
+        return first_a[0] == first_b[0]
+    return first_a == first_b

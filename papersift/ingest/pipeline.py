@@ -40,6 +40,9 @@ class FileReport:
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     merge_reasons: Counter[str] = field(default_factory=Counter)
+    #: The fingerprint of every record read, in file order (``Store.papers_of_records``
+    #: turns them into the papers they belong to).
+    fingerprints: list[int] = field(default_factory=list)
 
 
 def _head_text(path: Path, head: bytes) -> str:
@@ -205,7 +208,9 @@ def ingest_file(
                     if strict:
                         raise ParseError(str(path), item.line, f"{item.locator}: {item.reason}")
                     report.skipped.append(item)
-            ingester.add_batch([item for item in items if isinstance(item, Prepared)])
+            prepared = [item for item in items if isinstance(item, Prepared)]
+            report.fingerprints.extend(item.fingerprint for item in prepared)
+            ingester.add_batch(prepared)
             if progress:
                 progress(position, total)
         ingester.flush()

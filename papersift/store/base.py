@@ -10,7 +10,16 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from papersift.models import Keys, Paper, PaperView, Record, SearchFilters, SourcedRecord
+from papersift.models import (
+    Keys,
+    Paper,
+    PaperView,
+    Reader,
+    Record,
+    SearchFilters,
+    Signal,
+    SourcedRecord,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +179,32 @@ class Store(Protocol):
     def embedding_of(self, paper_id: int, model: str) -> NDArray[np.float32] | None: ...
 
     def embedding_counts(self) -> dict[str, int]: ...
+
+    # -- readers
+    def add_reader(self, name: str, now: str) -> int: ...
+
+    def reader_id(self, name: str) -> int | None: ...
+
+    def remove_reader(self, reader_id: int) -> None: ...
+
+    def readers(self) -> list[Reader]: ...
+
+    def add_reader_authors(self, reader_id: int, names: Sequence[str]) -> None: ...
+
+    def set_signals(self, reader_id: int, signals: Sequence[Signal]) -> int: ...
+
+    def signals(self, reader_id: int) -> list[Signal]: ...
+
+    def papers_of_records(self, fingerprints: Sequence[int]) -> list[int]: ...
+
+    def mark_shown(self, reader_id: int, paper_ids: Sequence[int], now: str) -> None: ...
+
+    def feed_candidates(
+        self, reader_id: int, since: str, until: str | None
+    ) -> NDArray[np.int64]: ...
+
+    def vectors_of(
+        self, paper_ids: Sequence[int], model: str
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32]]: ...
+
+    def random_paper_ids(self, count: int, seed: int) -> NDArray[np.int64]: ...

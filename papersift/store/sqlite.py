@@ -16,6 +16,7 @@ from papersift.errors import StoreError
 from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, LibraryStats, NewPaper, NewRecord, Prefetched
+from papersift.store.sqlite_readers import SQLiteReaders
 from papersift.store.sqlite_search import SQLiteSearch
 
 CACHE_KIB = 65536  # 64 MiB of page cache: more made no difference on the 200k benchmark
@@ -84,7 +85,7 @@ def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
     return StoreError(f"database error in {location}: {text}")
 
 
-class SQLiteStore(SQLiteSearch):
+class SQLiteStore(SQLiteSearch, SQLiteReaders):
     def __init__(self, path: Path) -> None:
         self.location = str(path)
         try:
@@ -257,6 +258,10 @@ class SQLiteStore(SQLiteSearch):
         c.execute("UPDATE records SET paper_id = ? WHERE paper_id = ?", (survivor, merged))
         c.execute("UPDATE paper_aliases SET new_id = ? WHERE new_id = ?", (survivor, merged))
         c.execute("UPDATE merges SET paper_id = ? WHERE paper_id = ?", (survivor, merged))
+        for table in ("reader_signals", "reader_shown"):  # a reader's word stays with the paper
+            c.execute(
+                f"UPDATE OR IGNORE {table} SET paper_id = ? WHERE paper_id = ?", (survivor, merged)
+            )
         c.execute("DELETE FROM papers WHERE id = ?", (merged,))
         c.execute("INSERT OR REPLACE INTO paper_aliases VALUES (?, ?)", (merged, survivor))
 

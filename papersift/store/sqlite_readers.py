@@ -1,0 +1,155 @@
+"""Readers, their interest signals and what their feeds showed, in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papersift.models import Reader, Signal
+
+
+class SQLiteReaders:
+    """Mixed into SQLiteStore; ``self.conn`` is its connection."""
+
+    conn: sqlite3.Connection
+
+    def add_reader(self, name: str, now: str) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO readers (name, created_at) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+            (name, now),
+        )
+        return int(cursor.fetchone()[0])
+
+    def reader_id(self, name: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM readers WHERE name = ?", (name,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def remove_reader(self, reader_id: int) -> None:
+        self.conn.execute("DELETE FROM readers WHERE id = ?", (reader_id,))
+
+    def readers(self) -> list[Reader]:
+        rows = self.conn.execute(
+            "SELECT r.id, r.name, r.created_at, "
+            "(SELECT count(*) FROM reader_signals s WHERE s.reader_id = r.id AND s.label > 0), "
+            "(SELECT count(*) FROM reader_signals s WHERE s.reader_id = r.id AND s.label < 0), "
+            "(SELECT count(*) FROM reader_shown s WHERE s.reader_id = r.id) "
+            "FROM readers r ORDER BY r.name"
+        ).fetchall()
+        authors = self._reader_authors()
+        return [Reader(r[0], r[1], r[2], authors.get(r[0], []), r[3], r[4], r[5]) for r in rows]
+
+    def _reader_authors(self) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for reader_id, name in self.conn.execute(
+            "SELECT reader_id, name FROM reader_authors ORDER BY rowid"
+        ):
+            found.setdefault(reader_id, []).append(name)
+        return found
+
+    def add_reader_authors(self, reader_id: int, names: Sequence[str]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO reader_authors (reader_id, name) VALUES (?, ?)",
+            [(reader_id, n) for n in names],
+        )
+
+    def set_signals(self, reader_id: int, signals: Sequence[Signal]) -> int:
+        """Record signals (a later one of the same kind on the same paper replaces it);
+        feedback on a paper replaces the opposite feedback. Returns how many are new."""
+        before = self._signal_count(reader_id)
+        for s in signals:
+            if s.kind in ("up", "down"):
+                self.conn.execute(
+                    "DELETE FROM reader_signals WHERE reader_id = ? AND paper_id = ? "
+                    "AND kind IN ('up', 'down')",
+                    (reader_id, s.paper_id),
+                )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO reader_signals (reader_id, paper_id, kind, label, at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(reader_id, s.paper_id, s.kind, s.label, s.at) for s in signals],
+        )
+        return self._signal_count(reader_id) - before
+
+    def _signal_count(self, reader_id: int) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM reader_signals WHERE reader_id = ?", (reader_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def signals(self, reader_id: int) -> list[Signal]:
+        rows = self.conn.execute(
+            "SELECT paper_id, kind, label, at FROM reader_signals WHERE reader_id = ? "
+            "ORDER BY at, paper_id",
+            (reader_id,),
+        )
+        return [Signal(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def papers_of_records(self, fingerprints: Sequence[int]) -> list[int]:
+        """The papers that records with these fingerprints belong to (each paper once)."""
+        found: dict[int, None] = {}
+        for start in range(0, len(fingerprints), 900):
+            part = list(fingerprints[start : start + 900])
+            marks = ",".join("?" * len(part))
+            order = {fp: i for i, fp in enumerate(part)}
+            rows = self.conn.execute(
+                f"SELECT fingerprint, paper_id FROM records WHERE fingerprint IN ({marks})", part
+            ).fetchall()
+            for _, pid in sorted(rows, key=lambda r: order[r[0]]):
+                found[int(pid)] = None
+        return list(found)
+
+    def mark_shown(self, reader_id: int, paper_ids: Sequence[int], now: str) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO reader_shown (reader_id, paper_id, at) VALUES (?, ?, ?)",
+            [(reader_id, pid, now) for pid in paper_ids],
+        )
+
+    def feed_candidates(self, reader_id: int, since: str, until: str | None) -> NDArray[np.int64]:
+        """Papers dated (or, undated, ingested) in the window that the reader has not been
+        shown, has not rated and did not write."""
+        rows = self.conn.execute(
+            "SELECT p.id FROM papers p WHERE coalesce(p.date, substr(p.created_at, 1, 10)) >= ? "
+            "AND coalesce(p.date, substr(p.created_at, 1, 10)) <= ? "
+            "AND p.id NOT IN (SELECT paper_id FROM reader_shown WHERE reader_id = ?) "
+            "AND p.id NOT IN (SELECT paper_id FROM reader_signals WHERE reader_id = ?)",
+            (since, (until or "9999") + "\uffff", reader_id, reader_id),
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def vectors_of(
+        self, paper_ids: Sequence[int], model: str
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """The stored vectors of these papers (those that have one), in one matrix."""
+        found_ids: list[int] = []
+        blobs: list[bytes] = []
+        for start in range(0, len(paper_ids), 900):
+            part = list(paper_ids[start : start + 900])
+            marks = ",".join("?" * len(part))
+            for pid, blob in self.conn.execute(
+                "SELECT paper_id, vector FROM embeddings "
+                f"WHERE model = ? AND paper_id IN ({marks})",
+                (model, *part),
+            ):
+                found_ids.append(pid)
+                blobs.append(blob)
+        if not blobs:
+            return np.empty(0, np.int64), np.empty((0, 0), np.float32)
+        matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1)
+        return np.asarray(found_ids, dtype=np.int64), matrix.astype(np.float32)
+
+    def random_paper_ids(self, count: int, seed: int) -> NDArray[np.int64]:
+        """A reproducible sample of paper ids (weak negatives for a reader's model)."""
+        size = self.conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
+        if not size:
+            return np.empty(0, np.int64)
+        rng = np.random.default_rng(seed)
+        picks = np.unique(rng.integers(1, size + 1, count * 2))
+        marks = ",".join("?" * len(picks))
+        rows = self.conn.execute(
+            f"SELECT id FROM papers WHERE id IN ({marks})", [int(p) for p in picks]
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)[:count]
