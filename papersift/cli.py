@@ -24,6 +24,7 @@ from papersift.ingest.normalize import parse_date
 from papersift.ingest.pipeline import FileReport, ProgressCallback, ingest_file
 from papersift.ingest.sources import readers
 from papersift.models import Hit, Paper, SearchFilters
+from papersift.recommend import FeedSettings, Recommender, render_feed_html
 from papersift.search import MODES, Mode, Searcher
 from papersift.store import Store, open_store
 
@@ -455,6 +456,159 @@ def evaluate_search_command(ctx: click.Context, queries_path: Path, modes: str) 
     out.print(f"{'mode':10} {'MRR':>7} {'nDCG@10':>8} {'R@10':>7}")
     for s in evaluate(searcher, judged, chosen):  # type: ignore[arg-type]
         out.print(f"{s.mode:10} {s.mrr:7.3f} {s.ndcg10:8.3f} {s.recall10:7.3f}")
+
+
+# ---------------------------------------------------------------------------- readers
+
+
+def _recommender(ctx: click.Context) -> Recommender:
+    searcher = _searcher(ctx)
+    return Recommender(searcher.store, searcher)
+
+
+@cli.group()
+def reader() -> None:
+    """Readers: whose interests a feed follows."""
+
+
+@reader.command("add")
+@click.argument("name")
+@click.option(
+    "--author", "authors", multiple=True, metavar="NAME", help="A name they publish under."
+)
+@click.option(
+    "--papers",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="A file of their papers or abstracts (any ingest format).",
+)
+@click.option("--like", "likes", multiple=True, metavar="ID", help="A paper they liked.")
+@click.pass_context
+def reader_add(
+    ctx: click.Context,
+    name: str,
+    authors: tuple[str, ...],
+    papers: tuple[Path, ...],
+    likes: tuple[str, ...],
+) -> None:
+    """Create a reader, or add to their profile (safe to repeat)."""
+    report = _recommender(ctx).add_reader(name, authors, papers, likes)
+    for file_report in report.files:
+        _print_report(file_report, verbose=False)
+    r = report.reader
+    out.print(
+        f"reader {r.name}: {report.own} own papers found by author name, "
+        f"{report.from_files} from files, {report.likes} likes added; "
+        f"{r.positives} positive and {r.negatives} negative signals in all"
+    )
+
+
+@reader.command("list")
+@click.pass_context
+def reader_list(ctx: click.Context) -> None:
+    """Every reader with the size of their profile."""
+    readers = _store(ctx).readers()
+    if not readers:
+        out.print('no readers yet: papersift reader add NAME --author "Full Name"')
+    for r in readers:
+        out.print(
+            f"{r.name:20} {r.positives:5} positive {r.negatives:4} negative "
+            f"{r.shown:5} shown  {', '.join(r.authors)}"
+        )
+
+
+@reader.command("show")
+@click.argument("name")
+@click.pass_context
+def reader_show(ctx: click.Context, name: str) -> None:
+    """A reader's authors and every paper in their profile."""
+    rec = _recommender(ctx)
+    r = rec.reader(name)
+    out.print(
+        f"reader {r.name} (since {r.created_at[:10]}), publishes as: {', '.join(r.authors) or '-'}"
+    )
+    signals = rec.store.signals(r.id)
+    papers = rec.store.get_papers([s.paper_id for s in signals])
+    for s in signals:
+        p = papers[s.paper_id]
+        mark = "+" if s.label > 0 else "-"
+        out.print(
+            f"  {mark} {s.kind:5} {p.id:>6}  "
+            + _clip(p.title or "(untitled) " + (p.abstract or ""), 90)
+        )
+
+
+@reader.command("remove")
+@click.argument("name")
+@click.pass_context
+def reader_remove(ctx: click.Context, name: str) -> None:
+    """Delete a reader and their profile (the papers stay in the library)."""
+    _recommender(ctx).remove_reader(name)
+    out.print(f"reader {name} removed")
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("ident")
+@click.argument("verdict", type=click.Choice(["up", "down"]))
+@click.pass_context
+def feedback(ctx: click.Context, name: str, ident: str, verdict: str) -> None:
+    """Tell papersift a reader liked (up) or did not like (down) a paper."""
+    paper = _recommender(ctx).feedback(name, ident, verdict)
+    out.print(f"{name}: {'👍' if verdict == 'up' else '👎'} {paper.id} {paper.title or ''}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Window: the last N days.",
+)
+@click.option("--since", metavar="DATE", help="Window start (instead of --days).")
+@click.option("--until", metavar="DATE", help="Window end (default: today).")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table")
+@click.option(
+    "--diversity",
+    type=click.FloatRange(0, 1),
+    default=0.7,
+    show_default=True,
+    help="MMR lambda: 1 = rank by score alone.",
+)
+@click.option("--recency-weight", type=float, default=0.1, show_default=True)
+@click.option("--popularity-weight", type=float, default=0.1, show_default=True)
+@click.option(
+    "--mark-shown", is_flag=True, help="Record these papers as shown (never shown again)."
+)
+@click.pass_context
+def feed(
+    ctx: click.Context,
+    name: str,
+    days: int,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    fmt: str,
+    diversity: float,
+    recency_weight: float,
+    popularity_weight: float,
+    mark_shown: bool,
+) -> None:
+    """A reader's feed: new papers ranked for them, varied and explained (a preview unless
+    --mark-shown)."""
+    filters = _filters(since, until, None, None, False)
+    settings = FeedSettings(
+        days, filters.since, filters.until, limit, recency_weight, popularity_weight, diversity
+    )
+    hits = _recommender(ctx).feed(name, settings, mark_shown=mark_shown)
+    if fmt == "html":
+        click.echo(render_feed_html(name, hits))
+        return
+    _print_hits(hits, fmt, [] if hits else ["no new papers in this window"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -193,6 +193,12 @@ class Searcher:
         semantic = self._semantic(vector, filters or SearchFilters(), exclude)
         return self._hits([], semantic, limit)
 
+    def sync_lexical(self) -> None:
+        """Bring the full-text index up to date (author filters use it too)."""
+        if self.store.lexical_pending():  # a read; the write lock only when there is work
+            with self.store.transaction():
+                self.store.sync_lexical()
+
     def _has_vectors(self) -> bool:
         try:
             self.vectors()
@@ -204,9 +210,7 @@ class Searcher:
         self, parts: list[str], filters: SearchFilters
     ) -> tuple[str, list[tuple[int, float]]]:
         """The FTS5 expression used, and its best POOL (paper id, BM25 score)."""
-        if self.store.lexical_pending():  # a read; the write lock only when there is work
-            with self.store.transaction():
-                self.store.sync_lexical()
+        self.sync_lexical()
         if not parts:
             return "", []
         match = self._plan_match(parts)
@@ -228,6 +232,8 @@ class Searcher:
         self, vector: NDArray[np.float32], filters: SearchFilters, exclude: tuple[int, ...]
     ) -> list[tuple[int, float]]:
         index = self.vectors()
+        if filters.author:
+            self.sync_lexical()
         candidates = self.store.filtered_ids(filters) if filters else None
         if candidates is not None and len(candidates) == 0:
             return []

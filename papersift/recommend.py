@@ -1,0 +1,356 @@
+"""Readers and their feeds: profiles from own papers, likes, pasted abstracts and feedback;
+a per-reader model; a short, varied, explained list of what is new.
+
+Scoring (all weights are ``FeedSettings`` fields, documented in the README):
+
+    score = model score (rescaled to [0, 1] over the candidates)
+          + recency_weight    * (1 - age / window)          newer is better
+          + popularity_weight * log(1 + upvotes) / log(1 + most upvotes among candidates)
+
+then maximal marginal relevance with ``diversity`` (lambda; 1 = no diversification) picks
+the ``limit`` papers shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from html import escape
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papersift.errors import NotFoundError, UsageError
+from papersift.index.lexical import STOPWORDS
+from papersift.ingest.names import same_person
+from papersift.ingest.pipeline import FileReport, ingest_file
+from papersift.models import Hit, Paper, Reader, SearchFilters, Signal
+from papersift.rank.diversity import mmr
+from papersift.rank.personal import EmptyProfileError, Example, ReaderModel
+from papersift.search import Searcher
+from papersift.store import Store
+
+#: How much each kind of signal counts in the reader's model.
+SIGNAL_WEIGHTS = {"own": 1.0, "file": 1.0, "like": 1.0, "up": 1.5, "down": 1.5}
+#: How an explanation names the reader's paper a candidate is close to.
+KIND_PHRASES = {
+    "own": "your paper “{}”",
+    "file": "“{}” from your list",
+    "like": "“{}”, which you liked",
+    "up": "“{}”, which you liked",
+}
+BACKGROUND = 2000  # library papers sampled as weak negatives
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    days: int = 7
+    since: str | None = None
+    until: str | None = None
+    limit: int = 10
+    recency_weight: float = 0.1
+    popularity_weight: float = 0.1
+    diversity: float = 0.7
+
+
+@dataclass
+class ReaderReport:
+    reader: Reader
+    own: int = 0
+    from_files: int = 0
+    likes: int = 0
+    files: list[FileReport] = field(default_factory=list)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _days_between(earlier: str | None, later: date) -> float:
+    if not earlier:
+        return 0.0
+    try:
+        when = (
+            date.fromisoformat(earlier[:10]) if len(earlier) >= 10 else date(int(earlier[:4]), 1, 1)
+        )
+    except ValueError:
+        return 0.0
+    return max(0.0, float((later - when).days))
+
+
+@dataclass
+class Recommender:
+    store: Store
+    searcher: Searcher
+
+    # ------------------------------------------------------------------ readers
+
+    def reader(self, name: str) -> Reader:
+        for reader in self.store.readers():
+            if reader.name == name:
+                return reader
+        raise NotFoundError(f"no reader named {name!r}; add one with `papersift reader add {name}`")
+
+    def add_reader(
+        self,
+        name: str,
+        authors: Sequence[str] = (),
+        papers: Sequence[Path] = (),
+        likes: Sequence[str] = (),
+    ) -> ReaderReport:
+        """Create (or extend) a reader; re-running it adds nothing twice."""
+        if not name.strip():
+            raise UsageError("a reader needs a name")
+        like_ids = [self._paper_id(ident) for ident in likes]
+        now = _now()
+        with self.store.transaction():
+            reader_id = self.store.add_reader(name, now)
+            self.store.add_reader_authors(reader_id, list(authors))
+        report = ReaderReport(self.reader(name))
+        for path in papers:
+            file_report = ingest_file(self.store, path, source=f"reader:{name}")
+            report.files.append(file_report)
+            ids = self.store.papers_of_records(file_report.fingerprints)
+            with self.store.transaction():
+                report.from_files += self.store.set_signals(
+                    reader_id, [Signal(pid, "file", 1, now) for pid in ids]
+                )
+        own = self.authored_by(self.reader(name).authors)
+        with self.store.transaction():
+            report.own = self.store.set_signals(reader_id, [Signal(p, "own", 1, now) for p in own])
+            report.likes = self.store.set_signals(
+                reader_id, [Signal(p, "like", 1, now) for p in like_ids]
+            )
+        report.reader = self.reader(name)
+        return report
+
+    def authored_by(self, names: Sequence[str]) -> list[int]:
+        """Papers in the library with an author who is one of ``names``."""
+        self.searcher.sync_lexical()
+        found: set[int] = set()
+        for name in names:
+            words = re.findall(r"\w+", name)
+            if not words:
+                continue
+            candidates = self.store.filtered_ids(SearchFilters(author=words[-1]))
+            papers = self.store.get_papers([int(i) for i in candidates])
+            for pid, paper in papers.items():
+                if any(same_person(name, author) for author in paper.authors):
+                    found.add(pid)
+        return sorted(found)
+
+    def remove_reader(self, name: str) -> None:
+        reader = self.reader(name)
+        with self.store.transaction():
+            self.store.remove_reader(reader.id)
+
+    def feedback(self, name: str, ident: str, verdict: str) -> Paper:
+        if verdict not in ("up", "down"):
+            raise UsageError(f"feedback is up or down, not {verdict!r}")
+        reader = self.reader(name)
+        paper_id = self._paper_id(ident)
+        with self.store.transaction():
+            self.store.set_signals(
+                reader.id, [Signal(paper_id, verdict, 1 if verdict == "up" else -1, _now())]
+            )
+        paper = self.store.get_paper(paper_id)
+        assert paper is not None
+        return paper
+
+    def _paper_id(self, ident: str) -> int:
+        paper_id = self.store.resolve_paper_id(ident)
+        if paper_id is None:
+            raise NotFoundError(f"no paper {ident!r} in the library")
+        return paper_id
+
+    # ------------------------------------------------------------------ feed
+
+    def model_for(
+        self, reader: Reader, today: date
+    ) -> tuple[ReaderModel, list[Signal], NDArray[np.int64]]:
+        """The reader's model, the signals it learnt from, and their papers (vector order)."""
+        signals = self.store.signals(reader.id)
+        if not any(s.label > 0 for s in signals):
+            only_down = " (only thumbs-down so far)" if signals else ""
+            raise EmptyProfileError(
+                f"reader {reader.name!r} has no papers or likes yet{only_down}: add some with "
+                f"`papersift reader add {reader.name} --author NAME | --papers FILE | --like ID`"
+            )
+        self.searcher.index()  # vectors for any paper that lacks one (cheap when none does)
+        model_name = self.searcher.model_name
+        ids, vectors = self.store.vectors_of([s.paper_id for s in signals], model_name)
+        row = {int(pid): i for i, pid in enumerate(ids)}
+        papers = self.store.get_papers([int(i) for i in ids])
+        examples, used, used_ids = [], [], []
+        for s in signals:
+            if s.paper_id not in row:
+                continue
+            age_from = papers[s.paper_id].date if s.kind == "own" else s.at
+            examples.append(
+                Example(
+                    vectors[row[s.paper_id]],
+                    s.label,
+                    _days_between(age_from, today),
+                    SIGNAL_WEIGHTS[s.kind],
+                )
+            )
+            used.append(s)
+            used_ids.append(s.paper_id)
+        background_ids = self.store.random_paper_ids(BACKGROUND, seed=reader.id)
+        _, background = self.store.vectors_of([int(i) for i in background_ids], model_name)
+        model = ReaderModel.fit(examples, background if len(background) else None)
+        return model, used, np.asarray(used_ids, dtype=np.int64)
+
+    def feed(self, name: str, settings: FeedSettings, mark_shown: bool = False) -> list[Hit]:
+        reader = self.reader(name)
+        today = (
+            date.fromisoformat(settings.until[:10])
+            if settings.until and len(settings.until) >= 10
+            else datetime.now(UTC).date()
+        )
+        since = settings.since or (today - timedelta(days=settings.days)).isoformat()
+        model, signals, signal_ids = self.model_for(reader, today)
+        candidates = self.store.feed_candidates(reader.id, since, settings.until)
+        ids, vectors = self.store.vectors_of([int(i) for i in candidates], self.searcher.model_name)
+        if len(ids) == 0:
+            return []
+        papers = self.store.get_papers([int(i) for i in ids])
+        relevance, parts = self._scores(model, ids, vectors, papers, since, today, settings)
+        picked = mmr(relevance, vectors, settings.limit, settings.diversity)
+        hits = self._explain(
+            model, signals, signal_ids, ids, vectors, papers, relevance, parts, picked
+        )
+        if mark_shown:
+            with self.store.transaction():
+                self.store.mark_shown(reader.id, [h.paper.id for h in hits], _now())
+        return hits
+
+    def _scores(
+        self,
+        model: ReaderModel,
+        ids: NDArray[np.int64],
+        vectors: NDArray[np.float32],
+        papers: dict[int, Paper],
+        since: str,
+        today: date,
+        s: FeedSettings,
+    ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+        raw = model.score(vectors)
+        span = float(raw.max() - raw.min())
+        base = (raw - raw.min()) / span if span > 0 else np.ones(len(raw))
+        window = max(1.0, _days_between(since, today))
+        age = np.array([_days_between(papers[int(i)].date, today) for i in ids])
+        recency = s.recency_weight * np.clip(1.0 - age / window, 0.0, 1.0)
+        votes = np.log1p(np.array([papers[int(i)].upvotes or 0 for i in ids], dtype=np.float64))
+        popularity = s.popularity_weight * (votes / votes.max() if votes.max() > 0 else votes)
+        return base + recency + popularity, {
+            "model": base,
+            "recency": recency,
+            "popularity": popularity,
+        }
+
+    def _explain(
+        self,
+        model: ReaderModel,
+        signals: list[Signal],
+        signal_ids: NDArray[np.int64],
+        ids: NDArray[np.int64],
+        vectors: NDArray[np.float32],
+        papers: dict[int, Paper],
+        relevance: NDArray[np.float64],
+        parts: dict[str, NDArray[np.float64]],
+        picked: list[int],
+    ) -> list[Hit]:
+        positives = [
+            (s, int(pid)) for s, pid in zip(signals, signal_ids, strict=True) if s.label > 0
+        ]
+        nearest, similarity = model.nearest_positive(vectors[picked])
+        liked = self.store.get_papers([pid for _, pid in positives])
+        rarity = _rarity(list(papers.values())[:2000])
+        hits = []
+        for j, i in enumerate(picked):
+            paper = papers[int(ids[i])]
+            hit = Hit(paper, float(relevance[i]), similarity=float(similarity[j]))
+            signal, source_id = positives[int(nearest[j])]
+            source = liked[source_id]
+            phrase = KIND_PHRASES.get(signal.kind, "“{}”").format(_short(source))
+            hit.reasons.append(f"close to {phrase} ({similarity[j]:.2f})")
+            if shared := _shared_terms(paper, source, rarity):
+                hit.matched_terms = shared
+                hit.reasons.append("shares " + ", ".join(shared))
+            hit.reasons.extend(_prior_reasons(paper, parts, i, picked))
+            hits.append(hit)
+        return hits
+
+
+def _short(paper: Paper) -> str:
+    text = paper.title or (paper.abstract or "")[:60] + "…"
+    return text if len(text) <= 70 else text[:69] + "…"
+
+
+def _terms(paper: Paper) -> dict[str, str]:
+    text = f"{paper.title or ''} {paper.abstract or ''}"
+    return {w.lower(): w for w in _WORD.findall(text) if w.lower() not in STOPWORDS}
+
+
+def _rarity(papers: Sequence[Paper]) -> dict[str, float]:
+    """How rare each word is among these papers (inverse document frequency)."""
+    counts: dict[str, int] = {}
+    for paper in papers:
+        for word in _terms(paper):
+            counts[word] = counts.get(word, 0) + 1
+    n = max(1, len(papers))
+    return {w: float(np.log((1 + n) / (1 + c))) for w, c in counts.items()}
+
+
+def _shared_terms(paper: Paper, other: Paper, rarity: dict[str, float], most: int = 4) -> list[str]:
+    """Words the two papers share, the most specific (rarest among candidates) first."""
+    mine, theirs = _terms(paper), _terms(other)
+    top = max(rarity.values(), default=1.0)
+    shared = sorted(set(mine) & set(theirs), key=lambda w: (-rarity.get(w, top), w))
+    return [mine[w] for w in shared[:most] if rarity.get(w, top) > 0.5]
+
+
+def _prior_reasons(
+    paper: Paper, parts: dict[str, NDArray[np.float64]], i: int, picked: list[int]
+) -> list[str]:
+    """Which prior moved this paper: it would rank lower on the model's score alone."""
+    model_rank = int((parts["model"] > parts["model"][i]).sum())
+    if model_rank <= picked.index(i) + 1:
+        return []
+    boosts = {"recency": parts["recency"][i], "popularity": parts["popularity"][i]}
+    prior = max(boosts, key=lambda k: boosts[k])
+    if boosts[prior] <= 0:
+        return []
+    what = f"{paper.upvotes} upvotes" if prior == "popularity" else f"dated {paper.date}"
+    return [f"moved up from #{model_rank + 1} by {prior} ({what})"]
+
+
+def render_feed_html(reader: str, hits: Sequence[Hit]) -> str:
+    """A standalone HTML page of a feed (the e-mail digest and web app reuse the Hit)."""
+    items = []
+    for rank, hit in enumerate(hits, start=1):
+        p = hit.paper
+        link = p.url or (f"https://arxiv.org/abs/{p.arxiv_id}" if p.arxiv_id else "")
+        title = escape(p.title or "(untitled)")
+        heading = f'<a href="{escape(link)}">{title}</a>' if link else title
+        authors = escape(", ".join(p.authors[:6]) + (" et al." if len(p.authors) > 6 else ""))
+        why = "".join(f"<li>{escape(r)}</li>" for r in hit.reasons)
+        items.append(
+            f"<article><h2>{rank}. {heading}</h2><p class=meta>{authors} · {escape(p.date or '')}"
+            f"</p><p>{escape((p.abstract or '')[:600])}</p><ul class=why>{why}</ul></article>"
+        )
+    body = "".join(items) or "<p>No new papers in this window.</p>"
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width, initial-scale=1'>"
+        f"<title>papersift feed for {escape(reader)}</title>"
+        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:auto;padding:1rem}"
+        "h2{font-size:1.1rem;margin-bottom:.2rem}.meta{color:#555;margin:0}"
+        ".why{color:#2a5;font-size:.9rem}</style>"
+        f"<h1>New for {escape(reader)}</h1>{body}</html>"
+    )
