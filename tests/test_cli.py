@@ -240,3 +240,37 @@ def test_bad_search_options(db_path: Path, capsys: Capture) -> None:
     assert "--since wants a date" in capsys.readouterr().err
     assert main(["--db", str(db_path), "search", "()"]) == 2
     assert "no words" in capsys.readouterr().err
+
+
+def test_reader_feedback_and_feed_commands(db_path: Path, capsys: Capture) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    base = ["--model", "fake", "--db", str(db_path)]
+    assert main([*base, "ingest", str(examples)]) == 0
+    assert main([*base, "reader", "add", "tomas", "--author", "Tomas Okafor"]) == 0
+    out = capsys.readouterr().out
+    assert "own papers found by author name" in out
+    assert main([*base, "reader", "list"]) == 0
+    assert "tomas" in capsys.readouterr().out
+    window = ["--since", "2024-01-01", "--until", "2025-12-31"]
+    assert main([*base, "feed", "tomas", *window, "--format", "json"]) == 0
+    first = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert first and all(h["reasons"] for h in first)
+    top = str(first[0]["paper"]["id"])
+    assert main([*base, "feedback", "tomas", top, "down"]) == 0
+    capsys.readouterr()
+    assert main([*base, "feed", "tomas", *window, "--format", "json"]) == 0
+    second = [json.loads(line)["paper"]["id"] for line in capsys.readouterr().out.splitlines()]
+    assert int(top) not in second
+    assert main([*base, "feed", "tomas", *window, "--format", "html"]) == 0
+    assert capsys.readouterr().out.startswith("<!doctype html>")
+    assert main([*base, "reader", "show", "tomas"]) == 0
+    shown = capsys.readouterr().out
+    assert "- down" in shown and "+ own" in shown
+    assert main([*base, "feed", "nobody"]) == 3
+    assert "no reader named 'nobody'" in capsys.readouterr().err
+    assert main([*base, "reader", "add", "blank"]) == 0
+    capsys.readouterr()
+    assert main([*base, "feed", "blank"]) == 3
+    err = capsys.readouterr().err
+    assert "no papers or likes yet" in err and "Traceback" not in err
+    assert main([*base, "reader", "remove", "tomas"]) == 0
