@@ -43,6 +43,11 @@ KIND_PHRASES = {
     "up": "“{}”, which you liked",
 }
 BACKGROUND = 2000  # library papers sampled as weak negatives
+#: Windows holding more papers than this are first shortlisted with the vector index: the
+#: papers nearest to (up to SHORTLIST_QUERIES of) the reader's papers, SHORTLIST_PER_QUERY each.
+SHORTLIST_AT = 20_000
+SHORTLIST_QUERIES = 48
+SHORTLIST_PER_QUERY = 500
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 
 
@@ -214,7 +219,10 @@ class Recommender:
         )
         since = settings.since or (today - timedelta(days=settings.days)).isoformat()
         model, signals, signal_ids = self.model_for(reader, today)
-        candidates = self.store.feed_candidates(reader.id, since, settings.until)
+        among = None
+        if self.store.count_in_window(since, settings.until) > SHORTLIST_AT:
+            among = self._shortlist(signals, signal_ids)
+        candidates = self.store.feed_candidates(reader.id, since, settings.until, among)
         ids, vectors = self.store.vectors_of([int(i) for i in candidates], self.searcher.model_name)
         if len(ids) == 0:
             return []
@@ -228,6 +236,17 @@ class Recommender:
             with self.store.transaction():
                 self.store.mark_shown(reader.id, [h.paper.id for h in hits], _now())
         return hits
+
+    def _shortlist(self, signals: list[Signal], signal_ids: NDArray[np.int64]) -> list[int]:
+        """Papers near the reader's most recent liked papers, from the vector index."""
+        liked = [int(pid) for s, pid in zip(signals, signal_ids, strict=True) if s.label > 0]
+        recent = liked[-SHORTLIST_QUERIES:]  # signals come oldest first
+        _, queries = self.store.vectors_of(recent, self.searcher.model_name)
+        index = self.searcher.vectors()
+        found: set[int] = set()
+        for query in queries:
+            found.update(pid for pid, _ in index.search(query, SHORTLIST_PER_QUERY))
+        return sorted(found)
 
     def _scores(
         self,

@@ -127,3 +127,18 @@ def test_remove_reader(rec: Recommender) -> None:
     rec.remove_reader("mara")
     with pytest.raises(NotFoundError):
         rec.reader("mara")
+
+
+def test_shortlisting_a_big_window_keeps_the_feed(
+    rec: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import papersift.recommend as recommend
+
+    rec.add_reader("ines", likes=["2502.07731", "2504.02276"])
+    exact = [h.paper.id for h in rec.feed("ines", PLAIN)]
+    monkeypatch.setattr(recommend, "SHORTLIST_AT", 0)  # every window counts as big
+    monkeypatch.setattr(recommend, "SHORTLIST_PER_QUERY", 40)
+    assert [h.paper.id for h in rec.feed("ines", PLAIN)] == exact
+    monkeypatch.setattr(recommend, "SHORTLIST_PER_QUERY", 3)  # a tight shortlist
+    short = [h.paper.id for h in rec.feed("ines", PLAIN)]
+    assert 0 < len(short) <= 6 and short[0] == exact[0]

@@ -200,8 +200,14 @@ class Store(Protocol):
     def mark_shown(self, reader_id: int, paper_ids: Sequence[int], now: str) -> None: ...
 
     def feed_candidates(
-        self, reader_id: int, since: str, until: str | None
+        self,
+        reader_id: int,
+        since: str,
+        until: str | None,
+        among: Sequence[int] | None = None,
     ) -> NDArray[np.int64]: ...
+
+    def count_in_window(self, since: str, until: str | None) -> int: ...
 
     def vectors_of(
         self, paper_ids: Sequence[int], model: str

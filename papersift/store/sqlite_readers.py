@@ -108,17 +108,42 @@ class SQLiteReaders:
             [(reader_id, pid, now) for pid in paper_ids],
         )
 
-    def feed_candidates(self, reader_id: int, since: str, until: str | None) -> NDArray[np.int64]:
+    def feed_candidates(
+        self,
+        reader_id: int,
+        since: str,
+        until: str | None,
+        among: Sequence[int] | None = None,
+    ) -> NDArray[np.int64]:
         """Papers dated (or, undated, ingested) in the window that the reader has not been
-        shown, has not rated and did not write."""
-        rows = self.conn.execute(
+        shown, has not rated and did not write; only ``among`` these ids when given."""
+        sql = (
             "SELECT p.id FROM papers p WHERE coalesce(p.date, substr(p.created_at, 1, 10)) >= ? "
             "AND coalesce(p.date, substr(p.created_at, 1, 10)) <= ? "
             "AND p.id NOT IN (SELECT paper_id FROM reader_shown WHERE reader_id = ?) "
-            "AND p.id NOT IN (SELECT paper_id FROM reader_signals WHERE reader_id = ?)",
-            (since, (until or "9999") + "\uffff", reader_id, reader_id),
+            "AND p.id NOT IN (SELECT paper_id FROM reader_signals WHERE reader_id = ?)"
         )
+        params: list[object] = [since, (until or "9999") + "\uffff", reader_id, reader_id]
+        if among is None:
+            rows = self.conn.execute(sql, params).fetchall()
+        else:
+            rows = []
+            for start in range(0, len(among), 900):
+                part = [int(i) for i in among[start : start + 900]]
+                marks = ",".join("?" * len(part))
+                rows += self.conn.execute(
+                    f"{sql} AND p.id IN ({marks})", [*params, *part]
+                ).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def count_in_window(self, since: str, until: str | None) -> int:
+        """About how many papers a feed window holds (dated in it, plus every undated one)."""
+        dated = self.conn.execute(
+            "SELECT count(*) FROM papers WHERE date >= ? AND date <= ?",
+            (since, (until or "9999") + "\uffff"),
+        ).fetchone()[0]
+        undated = self.conn.execute("SELECT count(*) FROM papers WHERE date IS NULL").fetchone()[0]
+        return int(dated) + int(undated)
 
     def vectors_of(
         self, paper_ids: Sequence[int], model: str
