@@ -41,6 +41,10 @@ demo: $(STAMP)
 	@$(BIN)/papersift --db $(DEMO_DB) similar 2502.11873 --limit 3
 	@echo; echo "== papersift evaluate-search --queries evaluation/example_queries.jsonl"
 	@$(BIN)/papersift --db $(DEMO_DB) evaluate-search --queries evaluation/example_queries.jsonl
+	@echo; echo '== papersift reader add ines --like 2502.07731 --like 2504.02276 (two retrieval papers)'
+	@$(BIN)/papersift --db $(DEMO_DB) reader add ines --like 2502.07731 --like 2504.02276
+	@echo; echo "== papersift feed ines --since 2025-01-01 --limit 5 (an explained feed)"
+	@$(BIN)/papersift --db $(DEMO_DB) feed ines --since 2025-01-01 --limit 5
 
 lint: $(STAMP)
 	$(BIN)/ruff check papersift tests benchmarks
