@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from papersift.embed import content_hash, paper_text
 from papersift.errors import NotFoundError, UsageError
 from papersift.index.lexical import STOPWORDS
 from papersift.ingest.names import same_person
@@ -48,6 +49,8 @@ BACKGROUND = 2000  # library papers sampled as weak negatives
 SHORTLIST_AT = 20_000
 SHORTLIST_QUERIES = 48
 SHORTLIST_PER_QUERY = 500
+#: New papers without a vector are embedded when a feed needs them, up to this many.
+EMBED_ON_THE_FLY = 2000
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 
 
@@ -185,7 +188,7 @@ class Recommender:
                 f"reader {reader.name!r} has no papers or likes yet{only_down}: add some with "
                 f"`papersift reader add {reader.name} --author NAME | --papers FILE | --like ID`"
             )
-        self.searcher.index()  # vectors for any paper that lacks one (cheap when none does)
+        self._embed_missing([s.paper_id for s in signals])
         model_name = self.searcher.model_name
         ids, vectors = self.store.vectors_of([s.paper_id for s in signals], model_name)
         row = {int(pid): i for i, pid in enumerate(ids)}
@@ -223,6 +226,7 @@ class Recommender:
         if self.store.count_in_window(since, settings.until) > SHORTLIST_AT:
             among = self._shortlist(signals, signal_ids)
         candidates = self.store.feed_candidates(reader.id, since, settings.until, among)
+        self._embed_missing([int(i) for i in candidates[:EMBED_ON_THE_FLY]])
         ids, vectors = self.store.vectors_of([int(i) for i in candidates], self.searcher.model_name)
         if len(ids) == 0:
             return []
@@ -236,6 +240,21 @@ class Recommender:
             with self.store.transaction():
                 self.store.mark_shown(reader.id, [h.paper.id for h in hits], _now())
         return hits
+
+    def _embed_missing(self, paper_ids: Sequence[int]) -> None:
+        """Embed, now, papers that have no vector yet (a few: `papersift index` does many)."""
+        missing = self.store.missing_vectors(paper_ids, self.searcher.model_name)
+        if not missing:
+            return
+        papers = self.store.get_papers(missing)
+        texts = [paper_text(papers[pid].title, papers[pid].abstract) for pid in missing]
+        vectors = self.searcher.embedder.encode(texts)
+        rows = [
+            (pid, content_hash(t), vectors[i])
+            for i, (pid, t) in enumerate(zip(missing, texts, strict=True))
+        ]
+        with self.store.transaction():
+            self.store.save_embeddings(self.searcher.model_name, rows)
 
     def _shortlist(self, signals: list[Signal], signal_ids: NDArray[np.int64]) -> list[int]:
         """Papers near the reader's most recent liked papers, from the vector index."""

@@ -166,6 +166,22 @@ class SQLiteReaders:
         matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1)
         return np.asarray(found_ids, dtype=np.int64), matrix.astype(np.float32)
 
+    def missing_vectors(self, paper_ids: Sequence[int], model: str) -> list[int]:
+        """The papers among these that have no vector for the model yet."""
+        missing: list[int] = []
+        for start in range(0, len(paper_ids), 900):
+            part = [int(i) for i in paper_ids[start : start + 900]]
+            marks = ",".join("?" * len(part))
+            have = {
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT paper_id FROM embeddings WHERE model = ? AND paper_id IN ({marks})",
+                    (model, *part),
+                )
+            }
+            missing += [pid for pid in part if pid not in have]
+        return missing
+
     def random_paper_ids(self, count: int, seed: int) -> NDArray[np.int64]:
         """A reproducible sample of paper ids (weak negatives for a reader's model)."""
         size = self.conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]

@@ -1,0 +1,579 @@
+"""Replay evaluation of recommendations: does a reader's past predict what they liked next?
+
+Inputs, JSON lines, read one line at a time:
+
+* ``papers.jsonl``: the library, one paper per line::
+
+      {"id": "p00042", "title": "...", "abstract": "...",
+       "authors": ["Ada Lovelace"], "date": "2024-03-01", "upvotes": 12}
+
+  ``id`` (a string or a number) and ``title`` or ``abstract`` are required; ``authors``,
+  ``date`` (ISO date or datetime) and ``upvotes`` are optional.
+* ``ratings.jsonl``: what readers said about papers, one rating per line::
+
+      {"user": "ada", "paper": "p00042", "label": 1, "time": "2024-03-05T10:12:00"}
+
+  ``label`` is 1 (👍) or -1 (👎); ``time`` an ISO date or datetime (a time zone is
+  converted to UTC). When a reader rated a paper twice, the later rating counts. Ratings
+  of papers that are not in ``papers.jsonl`` are counted and reported, not fatal.
+
+A line that is not what it should be is a ``ParseError`` naming the file and the line.
+
+**Protocol.** Each reader's ratings are split in time: ``test_after`` (ratings later than
+that date or datetime are held out; a bare date holds out from the next day on) or
+``test_fraction`` (each reader's latest fraction is held out; 0.2 when neither is given).
+Every method is trained on the reader's earlier ratings only and ranks the same candidates:
+the held-out rated papers plus ``easy_negatives`` random library papers the reader never
+rated. A held-out 👍 is relevant (gain 1); a held-out 👎 and the random papers are not.
+Methods that learn from the rest of the library (papersift's background negatives, the
+TF-IDF SVM's negatives) see every library paper except the candidates and the reader's
+held-out papers. nDCG@10, MRR, AUC (relevant vs the rest, ties count half) and
+precision@10 are averaged over readers with at least one liked paper on each side of the
+split; ties in a method's scores are broken at random, the same way for every method.
+
+Methods: ``papersift`` (``ReaderModel``), ``random``, ``recency`` (newest first),
+``popularity`` (most upvotes), ``bm25-profile`` (BM25 of the liked papers' titles and
+abstracts as one query), ``mean-cosine`` (cosine to the mean liked vector) and
+``tfidf-svm`` (arxiv-sanity-lite: TF-IDF of 1-2 grams, sublinear tf, and a linear SVM,
+C = 0.01, balanced classes, of the liked papers against all the others).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+import numpy as np
+import orjson
+from numpy.typing import NDArray
+from sklearn.feature_extraction.text import (  # type: ignore[import-untyped, unused-ignore]
+    CountVectorizer,
+    TfidfVectorizer,
+)
+from sklearn.svm import LinearSVC  # type: ignore[import-untyped, unused-ignore]
+
+from papersift.embed import Embedder, paper_text
+from papersift.errors import ParseError, UsageError
+from papersift.index.lexical import STOPWORDS
+from papersift.rank.metrics import ndcg_at, precision_at, reciprocal_rank
+from papersift.rank.personal import Example, ReaderModel
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+DEFAULT_TEST_FRACTION = 0.2
+EMBED_BATCH = 64
+BM25_K1, BM25_B = 1.2, 0.75
+_WORDS = r"(?u)\b[^\W\d_][^\W_]+\b"
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True, slots=True)
+class PaperRow:
+    id: str
+    title: str
+    abstract: str
+    date: datetime | None
+    upvotes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    user: str
+    paper: int  # index into the library
+    label: int
+    time: datetime
+
+
+def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of every non-blank line; a line that is no object fails."""
+    try:
+        with path.open("rb") as f:
+            for number, raw in enumerate(f, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    item = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    raise ParseError(str(path), number, f"not JSON: {exc}") from exc
+                if not isinstance(item, dict):
+                    raise ParseError(str(path), number, "expected a JSON object")
+                yield number, item
+    except OSError as exc:
+        raise ParseError(str(path), None, f"cannot read: {exc.strerror or exc}") from exc
+
+
+def parse_time(value: object) -> datetime:
+    """An ISO date or datetime as a naive UTC datetime (a date is its midnight)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected an ISO date or datetime, got {value!r}")
+    text = value.strip()
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), time())
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _text_field(item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f'"{key}" must be a string')
+    return value
+
+
+def _paper(item: dict[str, Any]) -> PaperRow:
+    pid = item.get("id")
+    if not isinstance(pid, str | int) or isinstance(pid, bool) or str(pid) == "":
+        raise ValueError('"id" must be a non-empty string or a number')
+    title, abstract = _text_field(item, "title"), _text_field(item, "abstract")
+    if not (title.strip() or abstract.strip()):
+        raise ValueError("a paper needs a title or an abstract")
+    when = parse_time(item["date"]) if item.get("date") else None
+    upvotes = item.get("upvotes") or 0
+    if not isinstance(upvotes, int | float) or isinstance(upvotes, bool):
+        raise ValueError('"upvotes" must be a number')
+    return PaperRow(str(pid), title, abstract, when, int(upvotes))
+
+
+def read_papers(path: Path) -> list[PaperRow]:
+    """The papers of a papers.jsonl file, in file order; ids must be unique."""
+    papers: list[PaperRow] = []
+    seen: set[str] = set()
+    for number, item in _lines(path):
+        try:
+            paper = _paper(item)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ParseError(str(path), number, f"not a paper: {exc}") from exc
+        if paper.id in seen:
+            raise ParseError(str(path), number, f"paper id {paper.id!r} appears twice")
+        seen.add(paper.id)
+        papers.append(paper)
+    if not papers:
+        raise ParseError(str(path), None, "no papers in the file")
+    return papers
+
+
+def _rating(item: dict[str, Any]) -> tuple[str, str, int, datetime]:
+    user, paper, label = item.get("user"), item.get("paper"), item.get("label")
+    if not isinstance(user, str | int) or isinstance(user, bool) or str(user) == "":
+        raise ValueError('"user" must be a non-empty string or a number')
+    if not isinstance(paper, str | int) or isinstance(paper, bool):
+        raise ValueError('"paper" must be a string or a number')
+    if label not in (1, -1) or isinstance(label, bool):
+        raise ValueError(f'"label" must be 1 or -1, got {label!r}')
+    return str(user), str(paper), int(label), parse_time(item.get("time"))
+
+
+def read_ratings(path: Path, index: Mapping[str, int]) -> tuple[list[Rating], int]:
+    """Ratings of known papers (the later one when a paper is rated twice) and how many
+    ratings named an unknown paper."""
+    latest: dict[tuple[str, int], Rating] = {}
+    unknown = 0
+    for number, item in _lines(path):
+        try:
+            user, paper, label, when = _rating(item)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ParseError(str(path), number, f"not a rating: {exc}") from exc
+        if paper not in index:
+            unknown += 1
+            continue
+        rating = Rating(user, index[paper], label, when)
+        old = latest.get((user, rating.paper))
+        if old is None or old.time <= when:
+            latest[(user, rating.paper)] = rating
+    return sorted(latest.values(), key=lambda r: (r.user, r.time)), unknown
+
+
+# ------------------------------------------------------------------------------ library
+
+
+@dataclass
+class Library:
+    """The papers, embedded once, with what the baselines need."""
+
+    papers: list[PaperRow]
+    vectors: NDArray[np.float32]
+    days: F64  # days since 1970, -inf when undated
+    upvotes: F64
+    counts: Any  # sparse word counts (BM25)
+    idf: F64
+    lengths: F64
+    tfidf: Any  # sparse TF-IDF rows (the SVM baseline)
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {p.id: i for i, p in enumerate(self.papers)}
+
+
+def build_library(papers: list[PaperRow], embedder: Embedder) -> Library:
+    texts = [paper_text(p.title, p.abstract) for p in papers]
+    vectors = embedder.encode(texts, batch_size=EMBED_BATCH)
+    epoch = datetime(1970, 1, 1)
+    days = np.array([(p.date - epoch) / timedelta(days=1) if p.date else -math.inf for p in papers])
+    counts = CountVectorizer(token_pattern=_WORDS, stop_words=sorted(STOPWORDS)).fit_transform(
+        texts
+    )
+    n = counts.shape[0]
+    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+    return Library(
+        papers,
+        vectors,
+        days,
+        np.array([p.upvotes for p in papers], dtype=np.float64),
+        counts.tocsr(),
+        idf,
+        lengths,
+        _tfidf(texts),
+    )
+
+
+def _tfidf(texts: list[str]) -> Any:
+    """arxiv-sanity-lite's TF-IDF settings (max_df left at 1.0: see the module notes)."""
+    vectorizer = TfidfVectorizer(
+        strip_accents="unicode",
+        lowercase=True,
+        stop_words="english",
+        token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
+        ngram_range=(1, 2),
+        max_features=20000,
+        sublinear_tf=True,
+        min_df=5 if len(texts) >= 500 else 1,
+    )
+    return vectorizer.fit_transform(texts).tocsr()
+
+
+# ------------------------------------------------------------------------------ cases
+
+
+@dataclass(frozen=True)
+class UserCase:
+    """One reader's training ratings and the candidates their methods rank."""
+
+    user: str
+    train: I64  # library indices
+    labels: I64
+    ages: F64  # days before the split
+    candidates: I64  # shuffled
+    gains: F64  # 1 for a held-out 👍, else 0
+    others: I64  # library papers neither rated by the reader nor candidates
+
+
+def _cutoff(test_after: str) -> datetime:
+    """The last moment still in training (a bare date: the end of that day)."""
+    try:
+        moment = parse_time(test_after)
+    except ValueError as exc:
+        raise UsageError(f"test_after must be an ISO date or datetime: {exc}") from exc
+    if len(test_after.strip()) == 10:
+        return moment + timedelta(days=1, microseconds=-1)
+    return moment
+
+
+def split_user(
+    ratings: Sequence[Rating], test_after: str | None, test_fraction: float
+) -> tuple[list[Rating], list[Rating], datetime]:
+    """(training ratings, held-out ratings, the moment the model is trained at)."""
+    if test_after is not None:
+        cut = _cutoff(test_after)
+        train = [r for r in ratings if r.time <= cut]
+        return train, [r for r in ratings if r.time > cut], cut
+    n_test = min(len(ratings) - 1, max(1, round(test_fraction * len(ratings))))
+    train, test = list(ratings[: len(ratings) - n_test]), list(ratings[len(ratings) - n_test :])
+    return train, test, train[-1].time if train else ratings[0].time
+
+
+def make_case(
+    user: str,
+    train: Sequence[Rating],
+    test: Sequence[Rating],
+    now: datetime,
+    n_papers: int,
+    easy_negatives: int,
+    rng: np.random.Generator,
+) -> UserCase:
+    rated = np.zeros(n_papers, dtype=bool)
+    rated[[r.paper for r in (*train, *test)]] = True
+    pool = np.flatnonzero(~rated)
+    easy = rng.choice(pool, size=min(easy_negatives, len(pool)), replace=False)
+    held = np.array([r.paper for r in test], dtype=np.int64)
+    gains = np.concatenate([[1.0 if r.label == 1 else 0.0 for r in test], np.zeros(len(easy))])
+    order = rng.permutation(len(gains))
+    candidates = np.concatenate([held, easy]).astype(np.int64)[order]
+    taken = rated.copy()
+    taken[candidates] = True
+    return UserCase(
+        user,
+        np.array([r.paper for r in train], dtype=np.int64),
+        np.array([r.label for r in train], dtype=np.int64),
+        np.array([(now - r.time) / timedelta(days=1) for r in train], dtype=np.float64),
+        candidates,
+        gains[order],
+        np.flatnonzero(~taken).astype(np.int64),
+    )
+
+
+# ------------------------------------------------------------------------------ methods
+
+Scorer = Callable[[Library, UserCase, np.random.Generator], F64]
+
+
+def score_papersift(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    examples = [
+        Example(lib.vectors[i], int(label), float(age))
+        for i, label, age in zip(case.train, case.labels, case.ages, strict=True)
+    ]
+    model = ReaderModel.fit(examples, lib.vectors[case.others], rng_seed=int(rng.integers(1 << 30)))
+    return model.score(lib.vectors[case.candidates])
+
+
+def score_random(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    return rng.random(len(case.candidates))
+
+
+def score_recency(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    return lib.days[case.candidates]
+
+
+def score_popularity(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    return lib.upvotes[case.candidates]
+
+
+def score_mean_cosine(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    mean = lib.vectors[case.train[case.labels == 1]].astype(np.float64).mean(axis=0)
+    mean /= max(float(np.linalg.norm(mean)), 1e-12)
+    scores: F64 = lib.vectors[case.candidates].astype(np.float64) @ mean
+    return scores
+
+
+def score_bm25(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    """BM25 of the candidates for one query: the liked papers' words (each word once)."""
+    query = np.asarray(lib.counts[case.train[case.labels == 1]].sum(axis=0)).ravel() > 0
+    docs = lib.counts[case.candidates].astype(np.float64)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lib.lengths[case.candidates] / lib.lengths.mean())
+    tf = docs.data
+    docs.data = tf * (BM25_K1 + 1) / (tf + np.repeat(norm, np.diff(docs.indptr)))
+    scores: F64 = np.asarray(docs @ (lib.idf * query), dtype=np.float64).ravel()
+    return scores
+
+
+def score_tfidf_svm(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    """arxiv-sanity-lite: the liked papers against every other paper the method may see."""
+    rows = np.concatenate([case.train, case.others])
+    y = np.concatenate([case.labels == 1, np.zeros(len(case.others), dtype=bool)])
+    svm = LinearSVC(class_weight="balanced", C=0.01, max_iter=10000, tol=1e-6)
+    svm.fit(lib.tfidf[rows], y.astype(np.int64))
+    scores: F64 = np.asarray(svm.decision_function(lib.tfidf[case.candidates]), np.float64)
+    return scores
+
+
+METHODS: dict[str, Scorer] = {
+    "papersift": score_papersift,
+    "random": score_random,
+    "recency": score_recency,
+    "popularity": score_popularity,
+    "bm25-profile": score_bm25,
+    "mean-cosine": score_mean_cosine,
+    "tfidf-svm": score_tfidf_svm,
+}
+
+
+# ------------------------------------------------------------------------------ metrics
+
+
+@dataclass(frozen=True)
+class MethodScores:
+    """Means over the evaluated readers; ``per_user`` holds each reader's nDCG@10."""
+
+    ndcg10: float
+    mrr: float
+    auc: float
+    p10: float
+    per_user: tuple[float, ...] = ()
+
+
+def auc(scores: F64, gains: F64) -> float:
+    """Probability that a relevant candidate outscores an irrelevant one (ties: half)."""
+    pos, neg = scores[gains > 0], scores[gains <= 0]
+    if not len(pos) or not len(neg):
+        return 0.5
+    above = (pos[:, None] > neg[None, :]).mean()
+    ties = (pos[:, None] == neg[None, :]).mean()
+    return float(above + 0.5 * ties)
+
+
+def user_metrics(scores: F64, case: UserCase) -> tuple[float, float, float, float]:
+    """(nDCG@10, reciprocal rank, AUC, precision@10); earlier candidates win ties."""
+    order = np.argsort(-scores, kind="stable")
+    ranked = [int(i) for i in order]
+    relevance = {i: 1.0 for i in np.flatnonzero(case.gains > 0).tolist()}
+    return (
+        ndcg_at(ranked, relevance, 10),
+        reciprocal_rank(ranked, relevance),
+        auc(scores, case.gains),
+        precision_at(ranked, relevance, 10),
+    )
+
+
+def summarise(rows: Sequence[tuple[float, float, float, float]]) -> MethodScores:
+    if not rows:
+        return MethodScores(0.0, 0.0, 0.5, 0.0)
+    ndcg, mrr, area, p10 = (fmean(column) for column in zip(*rows, strict=True))
+    return MethodScores(ndcg, mrr, area, p10, tuple(r[0] for r in rows))
+
+
+# ------------------------------------------------------------------------------ report
+
+
+@dataclass
+class EvaluationReport:
+    methods: dict[str, MethodScores]  # papersift first, then the baselines
+    users: int  # readers evaluated
+    skipped_users: int  # without a liked paper on each side of the split
+    candidates: int  # ranked, over all evaluated readers
+    papers: int = 0
+    ratings: int = 0  # of known papers, after keeping the latest per reader and paper
+    unknown_ratings: int = 0  # of papers not in the library
+    split: str = ""
+    embedder: str = ""
+    held_out_positive: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def table(self) -> str:
+        lines = [
+            f"{self.users} readers evaluated ({self.skipped_users} skipped), "
+            f"{self.candidates} candidates, {self.held_out_positive} held-out likes; "
+            f"{self.papers} papers, {self.ratings} ratings "
+            f"({self.unknown_ratings} of unknown papers); {self.split}; {self.embedder}",
+            "",
+            f"{'method':<14} {'nDCG@10':>8} {'MRR':>7} {'AUC':>7} {'P@10':>7}",
+        ]
+        for name, m in self.methods.items():
+            lines.append(f"{name:<14} {m.ndcg10:>8.3f} {m.mrr:>7.3f} {m.auc:>7.3f} {m.p10:>7.3f}")
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ evaluate
+
+
+def build_cases(
+    ratings: Sequence[Rating],
+    n_papers: int,
+    *,
+    test_after: str | None,
+    test_fraction: float,
+    easy_negatives: int,
+    seed: int,
+) -> tuple[list[UserCase], int]:
+    """The cases of readers with a like on each side of the split; and how many were not."""
+    by_user: dict[str, list[Rating]] = {}
+    for r in ratings:
+        by_user.setdefault(r.user, []).append(r)
+    cases, skipped = [], 0
+    for number, user in enumerate(sorted(by_user)):
+        train, test, now = split_user(by_user[user], test_after, test_fraction)
+        if not any(r.label == 1 for r in train) or not any(r.label == 1 for r in test):
+            skipped += 1
+            continue
+        rng = np.random.default_rng([seed, number])
+        cases.append(make_case(user, train, test, now, n_papers, easy_negatives, rng))
+    return cases, skipped
+
+
+def run_methods(
+    lib: Library,
+    cases: Sequence[UserCase],
+    methods: Mapping[str, Scorer],
+    seed: int,
+    on_user: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, MethodScores], list[F64]]:
+    """Every method's means over the cases, and papersift's (the first method's) scores."""
+    rows: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in methods}
+    first: list[F64] = []
+    for number, case in enumerate(cases):
+        for m, (name, scorer) in enumerate(methods.items()):
+            scores = np.asarray(scorer(lib, case, np.random.default_rng([seed, number, m])))
+            rows[name].append(user_metrics(scores, case))
+            if m == 0:
+                first.append(scores)
+        if on_user is not None:
+            on_user(number + 1, len(cases))
+    return {name: summarise(r) for name, r in rows.items()}, first
+
+
+def _check_options(
+    test_after: str | None, test_fraction: float | None, easy_negatives: int
+) -> float:
+    if test_after is not None and test_fraction is not None:
+        raise UsageError("give test_after or test_fraction, not both")
+    fraction = DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
+    if not 0 < fraction < 1:
+        raise UsageError(f"test_fraction must be between 0 and 1, got {fraction}")
+    if easy_negatives < 0:
+        raise UsageError(f"easy_negatives must be 0 or more, got {easy_negatives}")
+    if test_after is not None:
+        _cutoff(test_after)
+    return fraction
+
+
+def write_scores(path: Path, lib: Library, cases: Sequence[UserCase], scores: list[F64]) -> None:
+    with path.open("wb") as f:
+        for case, values in zip(cases, scores, strict=True):
+            for paper, score in zip(case.candidates.tolist(), values.tolist(), strict=True):
+                row = {"user": case.user, "paper": lib.papers[paper].id, "score": score}
+                f.write(orjson.dumps(row) + b"\n")
+
+
+def evaluate(
+    papers_path: Path,
+    ratings_path: Path,
+    embedder: Embedder,
+    *,
+    test_after: str | None = None,
+    test_fraction: float | None = None,
+    easy_negatives: int = 100,
+    seed: int = 0,
+    scores_out: Path | None = None,
+    on_user: Callable[[int, int], None] | None = None,
+    methods: Mapping[str, Scorer] = METHODS,
+) -> EvaluationReport:
+    """Replay ``ratings_path`` over ``papers_path``; see the module docstring."""
+    fraction = _check_options(test_after, test_fraction, easy_negatives)
+    papers = read_papers(Path(papers_path))
+    lib = build_library(papers, embedder)
+    ratings, unknown = read_ratings(Path(ratings_path), lib.index)
+    cases, skipped = build_cases(
+        ratings,
+        len(papers),
+        test_after=test_after,
+        test_fraction=fraction,
+        easy_negatives=easy_negatives,
+        seed=seed,
+    )
+    means, scores = run_methods(lib, cases, methods, seed, on_user)
+    if scores_out is not None:
+        write_scores(Path(scores_out), lib, cases, scores)
+    split = f"held out after {test_after}" if test_after else f"latest {fraction:.0%} held out"
+    return EvaluationReport(
+        means,
+        len(cases),
+        skipped,
+        sum(len(c.candidates) for c in cases),
+        len(papers),
+        len(ratings),
+        unknown,
+        split,
+        embedder.name,
+        int(sum(c.gains.sum() for c in cases)),
+    )
