@@ -47,10 +47,12 @@ BACKGROUND = 2000  # library papers sampled as weak negatives
 #: Windows holding more papers than this are first shortlisted with the vector index: the
 #: papers nearest to (up to SHORTLIST_QUERIES of) the reader's papers, SHORTLIST_PER_QUERY each.
 SHORTLIST_AT = 20_000
-SHORTLIST_QUERIES = 48
+SHORTLIST_QUERIES = 24
 SHORTLIST_PER_QUERY = 500
 #: New papers without a vector are embedded when a feed needs them, up to this many.
 EMBED_ON_THE_FLY = 2000
+MMR_POOL = 20  # MMR chooses among the best MMR_POOL * limit candidates
+RARITY_SAMPLE = 300  # candidates whose words tell which shared words are specific
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 
 
@@ -230,9 +232,15 @@ class Recommender:
         ids, vectors = self.store.vectors_of([int(i) for i in candidates], self.searcher.model_name)
         if len(ids) == 0:
             return []
-        papers = self.store.get_papers([int(i) for i in ids])
-        relevance, parts = self._scores(model, ids, vectors, papers, since, today, settings)
-        picked = mmr(relevance, vectors, settings.limit, settings.diversity)
+        dates, votes = self.store.dates_and_upvotes([int(i) for i in ids])
+        relevance, parts = self._scores(model, vectors, dates, votes, since, today, settings)
+        top = np.argsort(-relevance)[: MMR_POOL * settings.limit]  # MMR looks at the best only
+        picked = [
+            int(top[j])
+            for j in mmr(relevance[top], vectors[top], settings.limit, settings.diversity)
+        ]
+        sample = [int(i) for i in ids[top[:RARITY_SAMPLE]]]
+        papers = self.store.get_papers(sorted({*(int(ids[i]) for i in picked), *sample}))
         hits = self._explain(
             model, signals, signal_ids, ids, vectors, papers, relevance, parts, picked
         )
@@ -270,9 +278,9 @@ class Recommender:
     def _scores(
         self,
         model: ReaderModel,
-        ids: NDArray[np.int64],
         vectors: NDArray[np.float32],
-        papers: dict[int, Paper],
+        dates: list[str | None],
+        upvotes: list[int | None],
         since: str,
         today: date,
         s: FeedSettings,
@@ -281,9 +289,9 @@ class Recommender:
         span = float(raw.max() - raw.min())
         base = (raw - raw.min()) / span if span > 0 else np.ones(len(raw))
         window = max(1.0, _days_between(since, today))
-        age = np.array([_days_between(papers[int(i)].date, today) for i in ids])
+        age = np.array([_days_between(d, today) for d in dates])
         recency = s.recency_weight * np.clip(1.0 - age / window, 0.0, 1.0)
-        votes = np.log1p(np.array([papers[int(i)].upvotes or 0 for i in ids], dtype=np.float64))
+        votes = np.log1p(np.array([v or 0 for v in upvotes], dtype=np.float64))
         popularity = s.popularity_weight * (votes / votes.max() if votes.max() > 0 else votes)
         return base + recency + popularity, {
             "model": base,
@@ -308,7 +316,7 @@ class Recommender:
         ]
         nearest, similarity = model.nearest_positive(vectors[picked])
         liked = self.store.get_papers([pid for _, pid in positives])
-        rarity = _rarity(list(papers.values())[:2000])
+        rarity = _rarity(list(papers.values()))
         hits = []
         for j, i in enumerate(picked):
             paper = papers[int(ids[i])]

@@ -166,6 +166,23 @@ class SQLiteReaders:
         matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1)
         return np.asarray(found_ids, dtype=np.int64), matrix.astype(np.float32)
 
+    def dates_and_upvotes(
+        self, paper_ids: Sequence[int]
+    ) -> tuple[list[str | None], list[int | None]]:
+        """Each paper's date (or, undated, its ingest day) and upvotes, in the order given."""
+        found: dict[int, tuple[str | None, int | None]] = {}
+        for start in range(0, len(paper_ids), 900):
+            part = [int(i) for i in paper_ids[start : start + 900]]
+            marks = ",".join("?" * len(part))
+            for pid, day, votes in self.conn.execute(
+                "SELECT id, coalesce(date, substr(created_at, 1, 10)), upvotes FROM papers "
+                f"WHERE id IN ({marks})",
+                part,
+            ):
+                found[pid] = (day, votes)
+        rows = [found.get(int(pid), (None, None)) for pid in paper_ids]
+        return [r[0] for r in rows], [r[1] for r in rows]
+
     def missing_vectors(self, paper_ids: Sequence[int], model: str) -> list[int]:
         """The papers among these that have no vector for the model yet."""
         missing: list[int] = []
