@@ -611,6 +611,80 @@ def feed(
     _print_hits(hits, fmt, [] if hits else ["no new papers in this window"])
 
 
+# ---------------------------------------------------------------------------- evaluation
+
+
+@cli.command("evaluate")
+@click.option(
+    "--papers", "papers_path", type=click.Path(path_type=Path), required=True, help="papers.jsonl"
+)
+@click.option(
+    "--ratings",
+    "ratings_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="ratings.jsonl",
+)
+@click.option("--test-after", metavar="DATE", help="Ratings after this date are held out.")
+@click.option(
+    "--test-fraction",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="Hold out each reader's latest fraction.",
+)
+@click.option("--easy-negatives", type=click.IntRange(min=0), default=100, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--scores-out",
+    type=click.Path(path_type=Path),
+    help="JSONL of papersift's score for every candidate.",
+)
+@click.pass_context
+def evaluate_command(
+    ctx: click.Context,
+    papers_path: Path,
+    ratings_path: Path,
+    test_after: str | None,
+    test_fraction: float | None,
+    easy_negatives: int,
+    seed: int,
+    scores_out: Path | None,
+) -> None:
+    """Replay evaluation of papersift's reader model against baselines."""
+    from papersift.evaluate import evaluate
+
+    for path in (papers_path, ratings_path):
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    settings: Settings = ctx.obj
+    with Progress(*Progress.get_default_columns()[:3], console=err, transient=True) as bar:
+        task = bar.add_task("readers", total=None)
+        report = evaluate(
+            papers_path,
+            ratings_path,
+            load_embedder(settings.model),
+            test_after=test_after,
+            test_fraction=test_fraction,
+            easy_negatives=easy_negatives,
+            seed=seed,
+            scores_out=scores_out,
+            on_user=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    out.print(report.table())
+
+
+@cli.command("synthetic")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--papers", "n_papers", type=click.IntRange(min=10), default=3000, show_default=True)
+@click.option("--users", type=click.IntRange(min=1), default=40, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def synthetic_command(out_dir: Path, n_papers: int, users: int, seed: int) -> None:
+    """Write synthetic papers.jsonl and ratings.jsonl (readers with several drifting interests)."""
+    from papersift.synthetic import generate
+
+    papers, ratings = generate(out_dir, papers=n_papers, users=users, seed=seed)
+    out.print(f"wrote {papers} and {ratings}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes end in one readable line and a non-zero exit code."""
     try:

@@ -274,3 +274,39 @@ def test_reader_feedback_and_feed_commands(db_path: Path, capsys: Capture) -> No
     err = capsys.readouterr().err
     assert "no papers or likes yet" in err and "Traceback" not in err
     assert main([*base, "reader", "remove", "tomas"]) == 0
+
+
+def test_synthetic_and_evaluate_commands(tmp_path: Path, capsys: Capture) -> None:
+    out_dir = tmp_path / "synthetic"
+    assert main(["synthetic", str(out_dir), "--papers", "400", "--users", "6"]) == 0
+    capsys.readouterr()
+    scores = tmp_path / "scores.jsonl"
+    args = ["--papers", str(out_dir / "papers.jsonl"), "--ratings", str(out_dir / "ratings.jsonl")]
+    code = main(
+        [
+            "--model",
+            "fake",
+            "evaluate",
+            *args,
+            "--test-fraction",
+            "0.3",
+            "--scores-out",
+            str(scores),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    for method in (
+        "papersift",
+        "random",
+        "recency",
+        "popularity",
+        "bm25",
+        "mean-cosine",
+        "tfidf-svm",
+    ):
+        assert method in out
+    assert "nDCG@10" in out and scores.read_text().count("\n") > 0
+    assert (
+        main(["evaluate", "--papers", str(tmp_path / "nope.jsonl"), "--ratings", str(scores)]) == 2
+    )
