@@ -93,7 +93,7 @@ def main() -> None:
     _, vectors = store.vectors_of([int(i) for i in ids], bench_search.MODEL)
     examples = [Example(v, s.label) for v, s in zip(vectors, signals, strict=True)]
     _, background = store.vectors_of(
-        [int(i) for i in store.random_paper_ids(2000, 1)], bench_search.MODEL
+        [int(i) for i in store.random_embedded_ids(2000, 1, bench_search.MODEL)], bench_search.MODEL
     )
     p50, p95 = timed(lambda: ReaderModel.fit(examples, background), args.repeat)
     print(

@@ -31,7 +31,10 @@ held-out papers. nDCG@10, MRR, AUC (relevant vs the rest, ties count half) and
 precision@10 are averaged over readers with at least one liked paper on each side of the
 split; ties in a method's scores are broken at random, the same way for every method.
 
-Methods: ``papersift`` (``ReaderModel``), ``random``, ``recency`` (newest first),
+Methods: ``papersift`` (what ``papersift feed`` ranks by at its default settings: the
+reader model plus the recency prior, over a 7-day window ending at the split, and the
+popularity prior; see ``papersift.rank.priors``), ``papersift-model`` (``ReaderModel``
+alone), ``random``, ``recency`` (newest first),
 ``popularity`` (most upvotes), ``bm25-profile`` (BM25 of the liked papers' titles and
 abstracts as one query), ``mean-cosine`` (cosine to the mean liked vector) and
 ``tfidf-svm`` (arxiv-sanity-lite: TF-IDF of 1-2 grams, sublinear tf, and a linear SVM,
@@ -62,6 +65,12 @@ from papersift.errors import ParseError, UsageError
 from papersift.index.lexical import STOPWORDS
 from papersift.rank.metrics import ndcg_at, precision_at, reciprocal_rank
 from papersift.rank.personal import Example, ReaderModel
+from papersift.rank.priors import (
+    DEFAULT_POPULARITY_WEIGHT,
+    DEFAULT_RECENCY_WEIGHT,
+    DEFAULT_WINDOW_DAYS,
+    feed_relevance,
+)
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -69,6 +78,7 @@ DEFAULT_TEST_FRACTION = 0.2
 EMBED_BATCH = 64
 BM25_K1, BM25_B = 1.2, 0.75
 _WORDS = r"(?u)\b[^\W\d_][^\W_]+\b"
+EPOCH = datetime(1970, 1, 1)
 
 
 # ------------------------------------------------------------------------------ reading
@@ -218,8 +228,7 @@ class Library:
 def build_library(papers: list[PaperRow], embedder: Embedder) -> Library:
     texts = [paper_text(p.title, p.abstract) for p in papers]
     vectors = embedder.encode(texts, batch_size=EMBED_BATCH)
-    epoch = datetime(1970, 1, 1)
-    days = np.array([(p.date - epoch) / timedelta(days=1) if p.date else -math.inf for p in papers])
+    days = np.array([(p.date - EPOCH) / timedelta(days=1) if p.date else -math.inf for p in papers])
     counts = CountVectorizer(token_pattern=_WORDS, stop_words=sorted(STOPWORDS)).fit_transform(
         texts
     )
@@ -268,6 +277,7 @@ class UserCase:
     candidates: I64  # shuffled
     gains: F64  # 1 for a held-out 👍, else 0
     others: I64  # library papers neither rated by the reader nor candidates
+    now_days: float = 0.0  # the moment the model is trained at, in days since 1970
 
 
 def _cutoff(test_after: str) -> datetime:
@@ -321,6 +331,7 @@ def make_case(
         candidates,
         gains[order],
         np.flatnonzero(~taken).astype(np.int64),
+        (now - EPOCH) / timedelta(days=1),
     )
 
 
@@ -329,13 +340,28 @@ def make_case(
 Scorer = Callable[[Library, UserCase, np.random.Generator], F64]
 
 
-def score_papersift(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+def score_model(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    """The reader model alone (``ReaderModel``), without the feed's priors."""
     examples = [
         Example(lib.vectors[i], int(label), float(age))
         for i, label, age in zip(case.train, case.labels, case.ages, strict=True)
     ]
     model = ReaderModel.fit(examples, lib.vectors[case.others], rng_seed=int(rng.integers(1 << 30)))
     return model.score(lib.vectors[case.candidates])
+
+
+def score_papersift(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    """What ``papersift feed`` ranks by, at its default weights: the model plus the recency
+    prior (a 7-day window ending at the split) and the popularity prior."""
+    relevance, _ = feed_relevance(
+        score_model(lib, case, rng),
+        case.now_days - lib.days[case.candidates],  # undated: -inf days, so inf old
+        lib.upvotes[case.candidates],
+        window_days=DEFAULT_WINDOW_DAYS,
+        recency_weight=DEFAULT_RECENCY_WEIGHT,
+        popularity_weight=DEFAULT_POPULARITY_WEIGHT,
+    )
+    return relevance
 
 
 def score_random(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
@@ -380,6 +406,7 @@ def score_tfidf_svm(lib: Library, case: UserCase, rng: np.random.Generator) -> F
 
 METHODS: dict[str, Scorer] = {
     "papersift": score_papersift,
+    "papersift-model": score_model,
     "random": score_random,
     "recency": score_recency,
     "popularity": score_popularity,
@@ -457,10 +484,10 @@ class EvaluationReport:
             f"{self.papers} papers, {self.ratings} ratings "
             f"({self.unknown_ratings} of unknown papers); {self.split}; {self.embedder}",
             "",
-            f"{'method':<14} {'nDCG@10':>8} {'MRR':>7} {'AUC':>7} {'P@10':>7}",
+            f"{'method':<16} {'nDCG@10':>8} {'MRR':>7} {'AUC':>7} {'P@10':>7}",
         ]
         for name, m in self.methods.items():
-            lines.append(f"{name:<14} {m.ndcg10:>8.3f} {m.mrr:>7.3f} {m.auc:>7.3f} {m.p10:>7.3f}")
+            lines.append(f"{name:<16} {m.ndcg10:>8.3f} {m.mrr:>7.3f} {m.auc:>7.3f} {m.p10:>7.3f}")
         return "\n".join(lines)
 
 

@@ -31,6 +31,12 @@ from papersift.ingest.pipeline import FileReport, ingest_file
 from papersift.models import Hit, Paper, Reader, SearchFilters, Signal
 from papersift.rank.diversity import mmr
 from papersift.rank.personal import EmptyProfileError, Example, ReaderModel
+from papersift.rank.priors import (
+    DEFAULT_POPULARITY_WEIGHT,
+    DEFAULT_RECENCY_WEIGHT,
+    DEFAULT_WINDOW_DAYS,
+    feed_relevance,
+)
 from papersift.search import Searcher
 from papersift.store import Store
 
@@ -54,16 +60,24 @@ EMBED_ON_THE_FLY = 2000
 MMR_POOL = 20  # MMR chooses among the best MMR_POOL * limit candidates
 RARITY_SAMPLE = 300  # candidates whose words tell which shared words are specific
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
+#: Words of academic prose that say nothing about a topic (never an explanation).
+_FILLER = frozenset(
+    """moreover however furthermore therefore thus hence upon give gives given show shows shown
+    demonstrate demonstrates propose proposes proposed present presents paper papers work works
+    study studies approach approaches method methods result results also well many much
+    several various different common total terms first second third best better large small
+    high low good often still even while whether across among within without simple novel""".split()
+)
 
 
 @dataclass(frozen=True)
 class FeedSettings:
-    days: int = 7
+    days: int = DEFAULT_WINDOW_DAYS
     since: str | None = None
     until: str | None = None
     limit: int = 10
-    recency_weight: float = 0.1
-    popularity_weight: float = 0.1
+    recency_weight: float = DEFAULT_RECENCY_WEIGHT
+    popularity_weight: float = DEFAULT_POPULARITY_WEIGHT
     diversity: float = 0.7
 
 
@@ -183,13 +197,7 @@ class Recommender:
         self, reader: Reader, today: date
     ) -> tuple[ReaderModel, list[Signal], NDArray[np.int64]]:
         """The reader's model, the signals it learnt from, and their papers (vector order)."""
-        signals = self.store.signals(reader.id)
-        if not any(s.label > 0 for s in signals):
-            only_down = " (only thumbs-down so far)" if signals else ""
-            raise EmptyProfileError(
-                f"reader {reader.name!r} has no papers or likes yet{only_down}: add some with "
-                f"`papersift reader add {reader.name} --author NAME | --papers FILE | --like ID`"
-            )
+        signals = self._liked_something(reader)
         self._embed_missing([s.paper_id for s in signals])
         model_name = self.searcher.model_name
         ids, vectors = self.store.vectors_of([s.paper_id for s in signals], model_name)
@@ -210,25 +218,44 @@ class Recommender:
             )
             used.append(s)
             used_ids.append(s.paper_id)
-        background_ids = self.store.random_paper_ids(BACKGROUND, seed=reader.id)
-        _, background = self.store.vectors_of([int(i) for i in background_ids], model_name)
+        # weak negatives: papers with a vector (a feed embeds its candidates first), not
+        # the reader's own signals (a reader's pasted abstracts are library papers too)
+        mine = set(ids.tolist())
+        sample = [
+            int(i)
+            for i in self.store.random_embedded_ids(BACKGROUND + len(ids), reader.id, model_name)
+            if int(i) not in mine
+        ]
+        _, background = self.store.vectors_of(sample[:BACKGROUND], model_name)
         model = ReaderModel.fit(examples, background if len(background) else None)
         return model, used, np.asarray(used_ids, dtype=np.int64)
 
+    def _liked_something(self, reader: Reader) -> list[Signal]:
+        """The reader's signals; ``EmptyProfileError`` when none of them is a like."""
+        signals = self.store.signals(reader.id)
+        if not any(s.label > 0 for s in signals):
+            only_down = " (only thumbs-down so far)" if signals else ""
+            raise EmptyProfileError(
+                f"reader {reader.name!r} has no papers or likes yet{only_down}: add some with "
+                f"`papersift reader add {reader.name} --author NAME | --papers FILE | --like ID`"
+            )
+        return signals
+
     def feed(self, name: str, settings: FeedSettings, mark_shown: bool = False) -> list[Hit]:
         reader = self.reader(name)
+        self._liked_something(reader)  # before any work
         today = (
             date.fromisoformat(settings.until[:10])
             if settings.until and len(settings.until) >= 10
             else datetime.now(UTC).date()
         )
         since = settings.since or (today - timedelta(days=settings.days)).isoformat()
-        model, signals, signal_ids = self.model_for(reader, today)
         among = None
         if self.store.count_in_window(since, settings.until) > SHORTLIST_AT:
-            among = self._shortlist(signals, signal_ids)
+            among = self._shortlist(reader)
         candidates = self.store.feed_candidates(reader.id, since, settings.until, among)
         self._embed_missing([int(i) for i in candidates[:EMBED_ON_THE_FLY]])
+        model, signals, signal_ids = self.model_for(reader, today)
         ids, vectors = self.store.vectors_of([int(i) for i in candidates], self.searcher.model_name)
         if len(ids) == 0:
             return []
@@ -251,7 +278,8 @@ class Recommender:
 
     def _embed_missing(self, paper_ids: Sequence[int]) -> None:
         """Embed, now, papers that have no vector yet (a few: `papersift index` does many)."""
-        missing = self.store.missing_vectors(paper_ids, self.searcher.model_name)
+        unique = list(dict.fromkeys(paper_ids))  # a paper can be both own and liked
+        missing = self.store.missing_vectors(unique, self.searcher.model_name)
         if not missing:
             return
         papers = self.store.get_papers(missing)
@@ -264,9 +292,9 @@ class Recommender:
         with self.store.transaction():
             self.store.save_embeddings(self.searcher.model_name, rows)
 
-    def _shortlist(self, signals: list[Signal], signal_ids: NDArray[np.int64]) -> list[int]:
+    def _shortlist(self, reader: Reader) -> list[int]:
         """Papers near the reader's most recent liked papers, from the vector index."""
-        liked = [int(pid) for s, pid in zip(signals, signal_ids, strict=True) if s.label > 0]
+        liked = [s.paper_id for s in self.store.signals(reader.id) if s.label > 0]
         recent = liked[-SHORTLIST_QUERIES:]  # signals come oldest first
         _, queries = self.store.vectors_of(recent, self.searcher.model_name)
         index = self.searcher.vectors()
@@ -285,19 +313,15 @@ class Recommender:
         today: date,
         s: FeedSettings,
     ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
-        raw = model.score(vectors)
-        span = float(raw.max() - raw.min())
-        base = (raw - raw.min()) / span if span > 0 else np.ones(len(raw))
-        window = max(1.0, _days_between(since, today))
-        age = np.array([_days_between(d, today) for d in dates])
-        recency = s.recency_weight * np.clip(1.0 - age / window, 0.0, 1.0)
-        votes = np.log1p(np.array([v or 0 for v in upvotes], dtype=np.float64))
-        popularity = s.popularity_weight * (votes / votes.max() if votes.max() > 0 else votes)
-        return base + recency + popularity, {
-            "model": base,
-            "recency": recency,
-            "popularity": popularity,
-        }
+        ages = np.array([_days_between(d, today) if d else np.inf for d in dates])
+        return feed_relevance(
+            model.score(vectors),
+            ages,
+            np.array([v or 0 for v in upvotes], dtype=np.float64),
+            window_days=_days_between(since, today),
+            recency_weight=s.recency_weight,
+            popularity_weight=s.popularity_weight,
+        )
 
     def _explain(
         self,
@@ -340,7 +364,8 @@ def _short(paper: Paper) -> str:
 
 def _terms(paper: Paper) -> dict[str, str]:
     text = f"{paper.title or ''} {paper.abstract or ''}"
-    return {w.lower(): w for w in _WORD.findall(text) if w.lower() not in STOPWORDS}
+    words = (w for w in _WORD.findall(text) if w.lower() not in STOPWORDS)
+    return {w.lower(): w for w in words if w.lower() not in _FILLER}
 
 
 def _rarity(papers: Sequence[Paper]) -> dict[str, float]:

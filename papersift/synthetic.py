@@ -14,7 +14,8 @@
   mostly one of their interests (chosen by weight), otherwise anything (popular papers more
   often). A paper is liked when at least 40% of it is on a current interest, else disliked,
   and 12% of labels are flipped (noise). Interests drift: halfway through a reader's
-  active period a new interest appears or a minor one fades (its papers are then disliked).
+  active period a new interest appears, or a minor one fades: its papers still come up (half
+  as often, as a feed trained on the past would show them) and are now disliked.
 """
 
 from __future__ import annotations
@@ -138,11 +139,20 @@ class _Reader:
     faded_topic: int | None  # fades at change_day
 
     def current(self, day: int) -> dict[int, float]:
+        """The topics liked on ``day``, with their weights."""
         if day < self.change_day:
             return self.interests
         now = {t: w for t, w in self.interests.items() if t != self.faded_topic}
         if self.new_topic is not None:
             now[self.new_topic] = 0.35
+        return now
+
+    def seen_topics(self, day: int) -> dict[int, float]:
+        """The topics the reader's feeds show on ``day``: a faded interest keeps coming up
+        (half as often), and is now disliked."""
+        now = self.current(day)
+        if day >= self.change_day and self.faded_topic is not None:
+            now = {**now, self.faded_topic: self.interests[self.faded_topic] / 2}
         return now
 
 
@@ -282,7 +292,7 @@ def _rate(reader: _Reader, world: _Library, rng: np.random.Generator) -> list[di
     out = []
     for t in times:
         interests = reader.current(int(t))
-        pick = _encounter(interests, float(t), world, seen, rng)
+        pick = _encounter(reader.seen_topics(int(t)), float(t), world, seen, rng)
         if pick is None:
             continue
         seen.add(pick)

@@ -142,3 +142,12 @@ def test_shortlisting_a_big_window_keeps_the_feed(
     monkeypatch.setattr(recommend, "SHORTLIST_PER_QUERY", 3)  # a tight shortlist
     short = [h.paper.id for h in rec.feed("ines", PLAIN)]
     assert 0 < len(short) <= 6 and short[0] == exact[0]
+
+
+def test_a_paper_both_own_and_liked_is_embedded_once(rec: Recommender) -> None:
+    """Signals can name one paper twice (an own paper also liked); vectors are made on the fly."""
+    own = sorted(rec.authored_by(["Tomas Okafor"]))
+    rec.add_reader("tomas", authors=["Tomas Okafor"], likes=[str(own[0])])
+    assert rec.store.missing_vectors(own, rec.searcher.model_name)  # nothing indexed yet
+    assert rec.feed("tomas", WINDOW)
+    assert not rec.store.missing_vectors(own, rec.searcher.model_name)

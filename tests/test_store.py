@@ -3,11 +3,13 @@
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from papersift.config import Settings, default_db_path
 from papersift.errors import StoreError
-from papersift.store import open_store
+from papersift.ingest.pipeline import ingest_file
+from papersift.store import Store, open_store
 
 
 def test_migrations_are_recorded_and_applied_once(db_path: Path) -> None:
@@ -61,3 +63,24 @@ def test_settings_precedence() -> None:
     assert Settings.load(None, {"PAPERSIFT_DB": "b.db"}).db == "b.db"
     assert Settings.load(None, {}).db == str(default_db_path())
     assert default_db_path().name == "papersift.db"
+
+
+@pytest.mark.parametrize("papers", [12, 300])  # small: all embedded ones; big: random ids
+def test_background_sample_has_vectors(store: Store, papers: int) -> None:
+    ingest_file(store, write_csv(store, papers))
+    ids = sorted(p.id for p in store.iter_papers())
+    embedded = ids[::3]
+    with store.transaction():
+        store.save_embeddings("m", [(i, "h", np.ones(4, np.float32)) for i in embedded])
+    sample = store.random_embedded_ids(10, seed=1, model="m")
+    assert len(sample) == min(10, len(embedded))
+    assert set(sample.tolist()) <= set(embedded)
+    assert sample.tolist() == store.random_embedded_ids(10, seed=1, model="m").tolist()
+    assert not len(store.random_embedded_ids(10, seed=1, model="other"))
+
+
+def write_csv(store: Store, n: int) -> Path:
+    path = Path(store.location).with_suffix(".csv")
+    rows = "".join(f"Paper number {i} on topic {i * 7919 % 1000},2024-01-01\n" for i in range(n))
+    path.write_text("title,date\n" + rows)
+    return path

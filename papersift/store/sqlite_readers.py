@@ -199,15 +199,23 @@ class SQLiteReaders:
             missing += [pid for pid in part if pid not in have]
         return missing
 
-    def random_paper_ids(self, count: int, seed: int) -> NDArray[np.int64]:
-        """A reproducible sample of paper ids (weak negatives for a reader's model)."""
+    def random_embedded_ids(self, count: int, seed: int, model: str) -> NDArray[np.int64]:
+        """A reproducible sample of the papers that have a vector for ``model`` (weak
+        negatives for a reader's model): all of them when there are few."""
         size = self.conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
-        if not size:
-            return np.empty(0, np.int64)
         rng = np.random.default_rng(seed)
-        picks = np.unique(rng.integers(1, size + 1, count * 2))
-        marks = ",".join("?" * len(picks))
-        rows = self.conn.execute(
-            f"SELECT id FROM papers WHERE id IN ({marks})", [int(p) for p in picks]
-        )
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)[:count]
+        if size > 4 * count:  # a big library: random ids, most of which have a vector
+            picks = np.unique(rng.integers(1, size + 1, count * 2))
+            marks = ",".join("?" * len(picks))
+            rows = self.conn.execute(
+                f"SELECT paper_id FROM embeddings WHERE model = ? AND paper_id IN ({marks})",
+                (model, *(int(p) for p in picks)),
+            )
+            found = np.fromiter((r[0] for r in rows), dtype=np.int64)
+            if len(found) >= count:
+                return np.sort(rng.choice(found, count, replace=False))
+        rows = self.conn.execute("SELECT paper_id FROM embeddings WHERE model = ?", (model,))
+        everything = np.fromiter((r[0] for r in rows), dtype=np.int64)
+        if len(everything) <= count:
+            return np.sort(everything)
+        return np.sort(rng.choice(everything, count, replace=False))

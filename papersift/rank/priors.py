@@ -1,0 +1,47 @@
+"""How a feed ranks: the reader model's score plus recency and popularity priors.
+
+One pure function, used by the feed (``papersift.recommend``) and by the replay evaluation
+(``papersift.evaluate``), so the evaluation measures the ranking readers get:
+
+    relevance = model + recency_weight * recency + popularity_weight * popularity
+
+* ``model``: the reader model's raw scores, rescaled to 0..1 over the candidates (best 1);
+* ``recency``: 1 for a paper dated today (or later), falling linearly to 0 at the start of
+  the window (``window_days`` ago); 0 for an undated paper;
+* ``popularity``: log(1 + upvotes), divided by the largest among the candidates (0..1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+
+#: The defaults of ``papersift feed`` (``--days``, ``--recency-weight``, ``--popularity-weight``).
+DEFAULT_WINDOW_DAYS = 7
+DEFAULT_RECENCY_WEIGHT = 0.1
+DEFAULT_POPULARITY_WEIGHT = 0.1
+
+
+def feed_relevance(
+    raw: F64,
+    ages_days: F64,
+    upvotes: F64,
+    *,
+    window_days: float,
+    recency_weight: float,
+    popularity_weight: float,
+) -> tuple[F64, dict[str, F64]]:
+    """The total relevance of each candidate, and its parts (``model``, ``recency``,
+    ``popularity``); ``ages_days`` is inf for an undated paper, negative for a future one."""
+    raw = np.asarray(raw, dtype=np.float64)
+    span = float(raw.max() - raw.min()) if len(raw) else 0.0
+    model = (raw - raw.min()) / span if span > 0 else np.ones(len(raw))
+    ages = np.maximum(np.asarray(ages_days, dtype=np.float64), 0.0)
+    recency = recency_weight * np.clip(1.0 - ages / max(1.0, window_days), 0.0, 1.0)
+    votes = np.log1p(np.maximum(np.asarray(upvotes, dtype=np.float64), 0.0))
+    top = float(votes.max()) if len(votes) else 0.0
+    popularity = popularity_weight * (votes / top if top > 0 else votes)
+    parts = {"model": model, "recency": recency, "popularity": popularity}
+    return model + recency + popularity, parts
