@@ -5,9 +5,10 @@ with the clustered vectors of bench_vector.py stored as their embeddings). A rea
 labels: 400 👍 on papers near three "interests" (three random papers' neighbourhoods, of
 unequal size) and 100 👎 spread over the library. Then, in a warm process:
 
-* model training (ReaderModel.fit on the 500 labels + 2,000 background papers);
+* model training (ReaderModel.fit on the 500 labels + the feed's 1,000 background papers);
 * feed latency over a window holding every paper (N candidates: the vector index shortlists),
-  and over a one-year window (dated papers of one year plus undated ones);
+  over one week (the default window) and over one year (dated papers of one year plus
+  undated ones; at 1M more than 20,000 papers, so shortlisted too);
 
     python benchmarks/bench_feed.py --n 100000
     python benchmarks/bench_feed.py --n 1000000   # builds a 1M library first (long)
@@ -33,7 +34,7 @@ import bench_search
 from papersift.embed import FakeEmbedder
 from papersift.models import Signal
 from papersift.rank.personal import Example, ReaderModel
-from papersift.recommend import FeedSettings, Recommender
+from papersift.recommend import BACKGROUND, FeedSettings, Recommender
 from papersift.search import Searcher
 
 
@@ -93,7 +94,8 @@ def main() -> None:
     _, vectors = store.vectors_of([int(i) for i in ids], bench_search.MODEL)
     examples = [Example(v, s.label) for v, s in zip(vectors, signals, strict=True)]
     _, background = store.vectors_of(
-        [int(i) for i in store.random_embedded_ids(2000, 1, bench_search.MODEL)], bench_search.MODEL
+        [int(i) for i in store.random_embedded_ids(BACKGROUND, 1, bench_search.MODEL)],
+        bench_search.MODEL,
     )
     p50, p95 = timed(lambda: ReaderModel.fit(examples, background), args.repeat)
     print(
@@ -105,6 +107,10 @@ def main() -> None:
     print(
         f"feed over all {args.n:,} papers (shortlisted with the vector index): p50 {p50:.0f} ms, p95 {p95:.0f} ms"
     )
+    week = FeedSettings(since="2020-06-01", until="2020-06-07", limit=10)
+    in_week = store.count_in_window("2020-06-01", "2020-06-07")
+    p50, p95 = timed(lambda: rec.feed(name, week), args.repeat)
+    print(f"feed over one week (~{in_week:,} candidates): p50 {p50:.0f} ms, p95 {p95:.0f} ms")
     year = FeedSettings(since="2020-01-01", until="2020-12-31", limit=10)
     in_year = store.count_in_window("2020-01-01", "2020-12-31")
     p50, p95 = timed(lambda: rec.feed(name, year), args.repeat)

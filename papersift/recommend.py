@@ -30,7 +30,7 @@ from papersift.ingest.names import same_person
 from papersift.ingest.pipeline import FileReport, ingest_file
 from papersift.models import Hit, Paper, Reader, SearchFilters, Signal
 from papersift.rank.diversity import mmr
-from papersift.rank.personal import EmptyProfileError, Example, ReaderModel
+from papersift.rank.personal import DEFAULT_SETTINGS, EmptyProfileError, Example, ReaderModel
 from papersift.rank.priors import (
     DEFAULT_POPULARITY_WEIGHT,
     DEFAULT_RECENCY_WEIGHT,
@@ -49,7 +49,7 @@ KIND_PHRASES = {
     "like": "“{}”, which you liked",
     "up": "“{}”, which you liked",
 }
-BACKGROUND = 2000  # library papers sampled as weak negatives
+BACKGROUND = DEFAULT_SETTINGS.background_samples  # library papers: weak negatives
 #: Windows holding more papers than this are first shortlisted with the vector index: the
 #: papers nearest to (up to SHORTLIST_QUERIES of) the reader's papers, SHORTLIST_PER_QUERY each.
 SHORTLIST_AT = 20_000
@@ -58,7 +58,7 @@ SHORTLIST_PER_QUERY = 500
 #: New papers without a vector are embedded when a feed needs them, up to this many.
 EMBED_ON_THE_FLY = 2000
 MMR_POOL = 20  # MMR chooses among the best MMR_POOL * limit candidates
-RARITY_SAMPLE = 300  # candidates whose words tell which shared words are specific
+RARITY_SAMPLE = 150  # candidates whose words tell which shared words are specific
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 #: Words of academic prose that say nothing about a topic (never an explanation).
 _FILLER = frozenset(
@@ -251,7 +251,7 @@ class Recommender:
         )
         since = settings.since or (today - timedelta(days=settings.days)).isoformat()
         among = None
-        if self.store.count_in_window(since, settings.until) > SHORTLIST_AT:
+        if self.store.count_in_window(since, settings.until, cap=SHORTLIST_AT + 1) > SHORTLIST_AT:
             among = self._shortlist(reader)
         candidates = self.store.feed_candidates(reader.id, since, settings.until, among)
         self._embed_missing([int(i) for i in candidates[:EMBED_ON_THE_FLY]])

@@ -117,32 +117,42 @@ class SQLiteReaders:
     ) -> NDArray[np.int64]:
         """Papers dated (or, undated, ingested) in the window that the reader has not been
         shown, has not rated and did not write; only ``among`` these ids when given."""
-        sql = (
-            "SELECT p.id FROM papers p WHERE coalesce(p.date, substr(p.created_at, 1, 10)) >= ? "
-            "AND coalesce(p.date, substr(p.created_at, 1, 10)) <= ? "
-            "AND p.id NOT IN (SELECT paper_id FROM reader_shown WHERE reader_id = ?) "
+        # two halves, so that the dated one walks the date index instead of every paper
+        new = (
+            "p.id NOT IN (SELECT paper_id FROM reader_shown WHERE reader_id = ?) "
             "AND p.id NOT IN (SELECT paper_id FROM reader_signals WHERE reader_id = ?)"
         )
-        params: list[object] = [since, (until or "9999") + "\uffff", reader_id, reader_id]
+        dated = f"SELECT p.id FROM papers p WHERE p.date >= ? AND p.date <= ? AND {new}"
+        undated = (
+            "SELECT p.id FROM papers p WHERE p.date IS NULL AND substr(p.created_at, 1, 10) "
+            f">= ? AND substr(p.created_at, 1, 10) <= ? AND {new}"
+        )
+        window: list[object] = [since, (until or "9999") + "\uffff", reader_id, reader_id]
         if among is None:
-            rows = self.conn.execute(sql, params).fetchall()
+            found = self.conn.execute(f"{dated} UNION ALL {undated}", window * 2).fetchall()
         else:
-            rows = []
-            for start in range(0, len(among), 900):
-                part = [int(i) for i in among[start : start + 900]]
-                marks = ",".join("?" * len(part))
-                rows += self.conn.execute(
-                    f"{sql} AND p.id IN ({marks})", [*params, *part]
+            found = []
+            for start in range(0, len(among), 450):
+                part = [int(i) for i in among[start : start + 450]]
+                only = f"AND p.id IN ({','.join('?' * len(part))})"
+                found += self.conn.execute(
+                    f"{dated} {only} UNION ALL {undated} {only}", [*window, *part] * 2
                 ).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        return np.sort(np.fromiter((r[0] for r in found), dtype=np.int64))
 
-    def count_in_window(self, since: str, until: str | None) -> int:
-        """About how many papers a feed window holds (dated in it, plus every undated one)."""
-        dated = self.conn.execute(
-            "SELECT count(*) FROM papers WHERE date >= ? AND date <= ?",
-            (since, (until or "9999") + "\uffff"),
+    def count_in_window(self, since: str, until: str | None, cap: int | None = None) -> int:
+        """About how many papers a feed window holds (dated in it, plus every undated one);
+        with ``cap``, counting stops there (a big window answers as fast as a small one)."""
+        limit = -1 if cap is None else cap
+        undated = self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM papers WHERE date IS NULL LIMIT ?)", (limit,)
         ).fetchone()[0]
-        undated = self.conn.execute("SELECT count(*) FROM papers WHERE date IS NULL").fetchone()[0]
+        if cap is not None:
+            limit = max(0, cap - undated)
+        dated = self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM papers WHERE date >= ? AND date <= ? LIMIT ?)",
+            (since, (until or "9999") + "\uffff", limit),
+        ).fetchone()[0]
         return int(dated) + int(undated)
 
     def vectors_of(
