@@ -7,7 +7,7 @@ DEMO_DB := build/demo/papersift.db
 TORCH_VERSION := 2.13.0
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test lint typecheck venv clean
+.PHONY: demo test lint typecheck venv clean browser
 
 venv: $(STAMP)
 
@@ -45,6 +45,21 @@ demo: $(STAMP)
 	@$(BIN)/papersift --db $(DEMO_DB) reader add ines --like 2502.07731 --like 2504.02276
 	@echo; echo "== papersift feed ines --since 2025-01-01 --limit 5 (an explained feed)"
 	@$(BIN)/papersift --db $(DEMO_DB) feed ines --since 2025-01-01 --limit 5
+	@echo; echo "== papersift user add ines (a web account for the demo reader)"
+	@PAPERSIFT_PASSWORD=papersift-demo $(BIN)/papersift --db $(DEMO_DB) user add ines --email ines@example.org
+	@echo; echo "== the web app: start it with"
+	@echo "   .venv/bin/papersift --db $(DEMO_DB) serve --port 8000"
+	@echo "   then open http://127.0.0.1:8000/ and log in as ines / papersift-demo"
+	@echo "   (its feed: Feed, with 'days' set to 3650: the example papers are from 2025)"
+
+# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium); as root only,
+# once, quietly. Without it the browser tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { test "$$(id -u)" = 0 && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null 2>&1 && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || \
+		echo "chromium could not be installed: the browser tests will be skipped"; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check papersift tests benchmarks
@@ -53,7 +68,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/pytest
 
 clean:

@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 import orjson
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from papersift.cli_common import _store, err, out
 from papersift.config import Settings
 from papersift.embed import embedder_name, load_embedder
 from papersift.errors import NotFoundError, PapersiftError, UsageError
@@ -26,22 +26,9 @@ from papersift.ingest.sources import readers
 from papersift.models import Hit, Paper, SearchFilters
 from papersift.recommend import FeedSettings, Recommender, render_feed_html
 from papersift.search import MODES, Mode, Searcher
-from papersift.store import Store, open_store
 
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
 NOTES = (".md", ".rst", ".db", ".db-wal", ".db-shm")  # skipped when a folder is ingested
-# Piped output gets wide tables instead of rich's default 80 columns.
-out = Console(
-    highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160
-)
-err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
-
-
-def _store(ctx: click.Context) -> Store:
-    settings: Settings = ctx.obj
-    store = open_store(settings.db)
-    ctx.call_on_close(store.close)
-    return store
 
 
 @click.group()
@@ -683,6 +670,20 @@ def synthetic_command(out_dir: Path, n_papers: int, users: int, seed: int) -> No
 
     papers, ratings = generate(out_dir, papers=n_papers, users=users, seed=seed)
     out.print(f"wrote {papers} and {ratings}")
+
+
+from papersift.cli_web import serve, user  # noqa: E402
+
+cli.add_command(user)
+cli.add_command(serve)
+
+from papersift.cli_digest import digest  # noqa: E402
+
+cli.add_command(digest)
+
+from papersift.cli_export import export  # noqa: E402
+
+cli.add_command(export)
 
 
 def main(argv: list[str] | None = None) -> int:

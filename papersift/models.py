@@ -223,3 +223,32 @@ class Reader:
     positives: int = 0
     negatives: int = 0
     shown: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An account of the web app; ``name`` is its reader's name."""
+
+    id: int
+    name: str
+    email: str | None
+    role: str  # "admin" or "reader"
+    password_hash: str
+    feed_token: str
+    reader_id: int
+    created_at: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearch:
+    id: int
+    user_id: int
+    name: str
+    query: str
+    mode: str
+    feed_token: str
+    created_at: str

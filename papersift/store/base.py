@@ -16,9 +16,11 @@ from papersift.models import (
     PaperView,
     Reader,
     Record,
+    SavedSearch,
     SearchFilters,
     Signal,
     SourcedRecord,
+    User,
 )
 
 
@@ -195,6 +197,12 @@ class Store(Protocol):
 
     def signals(self, reader_id: int) -> list[Signal]: ...
 
+    def remove_signals(self, reader_id: int, paper_id: int) -> int: ...
+
+    def reader_version(self, reader_id: int) -> tuple[int, str, int, int]: ...
+
+    def library_version(self) -> tuple[int, int, int]: ...
+
     def papers_of_records(self, fingerprints: Sequence[int]) -> list[int]: ...
 
     def mark_shown(self, reader_id: int, paper_ids: Sequence[int], now: str) -> None: ...
@@ -220,3 +228,90 @@ class Store(Protocol):
     def dates_and_upvotes(
         self, paper_ids: Sequence[int]
     ) -> tuple[list[str | None], list[int | None]]: ...
+
+    # -- accounts (the web app)
+    def add_user(
+        self,
+        reader_id: int,
+        email: str | None,
+        password_hash: str,
+        role: str,
+        feed_token: str,
+        now: str,
+    ) -> int: ...
+
+    def user_by_name(self, name: str) -> User | None: ...
+
+    def user_by_id(self, user_id: int) -> User | None: ...
+
+    def user_by_feed_token(self, token: str) -> User | None: ...
+
+    def users(self) -> list[User]: ...
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
+
+    def add_session(self, token_hash: str, user_id: int, csrf: str, expires_at: str) -> None: ...
+
+    def session(self, token_hash: str, now: str) -> tuple[User, str] | None: ...
+
+    def remove_session(self, token_hash: str) -> None: ...
+
+    def remove_expired_sessions(self, now: str) -> None: ...
+
+    def add_api_token(self, user_id: int, name: str, token_hash: str, now: str) -> int: ...
+
+    def user_by_api_token(self, token_hash: str) -> User | None: ...
+
+    def api_tokens(self, user_id: int) -> list[tuple[int, str, str]]: ...
+
+    def remove_api_token(self, user_id: int, token_id: int) -> bool: ...
+
+    def add_saved_search(
+        self, user_id: int, name: str, query: str, mode: str, feed_token: str, now: str
+    ) -> int: ...
+
+    def saved_searches(self, user_id: int) -> list[SavedSearch]: ...
+
+    def saved_search(self, search_id: int) -> SavedSearch | None: ...
+
+    def saved_search_by_feed_token(self, token: str) -> SavedSearch | None: ...
+
+    def remove_saved_search(self, user_id: int, search_id: int) -> bool: ...
+
+    def app_setting(self, key: str, default: str) -> str: ...
+
+    # -- e-mail digests
+    def digest_delivery(self, reader_id: int, day: str) -> DigestDelivery | None: ...
+
+    def digest_deliveries(self, reader_id: int) -> list[DigestDelivery]: ...
+
+    def record_digest_sent(
+        self, reader_id: int, day: str, paper_ids: Sequence[int], now: str
+    ) -> None: ...
+
+    def record_digest_failed(
+        self, reader_id: int, day: str, paper_ids: Sequence[int], error: str, now: str
+    ) -> None:
+        """Counts a failed attempt; a digest already sent that day stays sent."""
+        ...
+
+    def unsubscribe_digest(self, reader_id: int, now: str) -> bool: ...
+
+    def resubscribe_digest(self, reader_id: int) -> bool: ...
+
+    def digest_unsubscribed(self) -> dict[int, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDelivery:
+    """The digest of one reader and day: ``sent`` (accepted by the SMTP server) or
+    ``failed`` (tried ``attempts`` times, the next run tries again)."""
+
+    reader_id: int
+    day: str
+    status: str
+    attempts: int
+    last_error: str | None
+    sent_at: str | None
+    paper_ids: list[int]
+    updated_at: str

@@ -16,6 +16,8 @@ from papersift.errors import StoreError
 from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, LibraryStats, NewPaper, NewRecord, Prefetched
+from papersift.store.sqlite_accounts import SQLiteAccounts
+from papersift.store.sqlite_digests import SQLiteDigests
 from papersift.store.sqlite_readers import SQLiteReaders
 from papersift.store.sqlite_search import SQLiteSearch
 
@@ -85,7 +87,7 @@ def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
     return StoreError(f"database error in {location}: {text}")
 
 
-class SQLiteStore(SQLiteSearch, SQLiteReaders):
+class SQLiteStore(SQLiteSearch, SQLiteReaders, SQLiteAccounts, SQLiteDigests):
     def __init__(self, path: Path) -> None:
         self.location = str(path)
         try:

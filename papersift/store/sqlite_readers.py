@@ -74,6 +74,25 @@ class SQLiteReaders:
         )
         return self._signal_count(reader_id) - before
 
+    def reader_version(self, reader_id: int) -> tuple[int, str, int, int]:
+        """Changes whenever the reader's signals or shown papers change (a 👍 turned 👎
+        within the same second too: the label-weighted sum of paper ids moves)."""
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(max(at), ''), coalesce(sum(label * paper_id), 0), "
+            "(SELECT count(*) FROM reader_shown WHERE reader_id = ?) "
+            "FROM reader_signals WHERE reader_id = ?",
+            (reader_id, reader_id),
+        ).fetchone()
+        return int(row[0]), str(row[1]), int(row[2]), int(row[3])
+
+    def remove_signals(self, reader_id: int, paper_id: int) -> int:
+        """Forget what a reader said about a paper (own, listed, liked, rated): how many."""
+        cursor = self.conn.execute(
+            "DELETE FROM reader_signals WHERE reader_id = ? AND paper_id = ?",
+            (reader_id, paper_id),
+        )
+        return cursor.rowcount
+
     def _signal_count(self, reader_id: int) -> int:
         row = self.conn.execute(
             "SELECT count(*) FROM reader_signals WHERE reader_id = ?", (reader_id,)

@@ -160,6 +160,15 @@ class SQLiteSearch:
     def embedding_counts(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT model, count(*) FROM embeddings GROUP BY model"))
 
+    def library_version(self) -> tuple[int, int, int]:
+        """Changes whenever papers or vectors are written (cheap: three index lookups)."""
+        row = self.conn.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM papers), "
+            "(SELECT coalesce(max(seq), 0) FROM embeddings), "
+            "(SELECT coalesce(max(id), 0) FROM records)"
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
 
 def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
     """SQL conditions on ``papers p`` for the filters, and their parameters."""

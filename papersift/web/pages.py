@@ -1,0 +1,398 @@
+"""Server-rendered pages (Jinja2 + HTMX): what a reader sees in the browser."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from papersift import digest
+from papersift.accounts import SESSION_DAYS, Accounts, AuthError
+from papersift.errors import NotFoundError, PapersiftError, UsageError
+from papersift.export import atom_feed, to_bibtex
+from papersift.ingest.pipeline import ingest_file
+from papersift.models import Paper
+from papersift.recommend import FeedSettings
+from papersift.search import MODES
+from papersift.store import Store
+from papersift.web import service
+from papersift.web.app import (
+    COOKIE,
+    Caller,
+    Library,
+    admin_caller,
+    library,
+    optional_caller,
+    page_caller,
+    render,
+    store,
+)
+
+router = APIRouter(include_in_schema=False)
+Lib = Annotated[Library, Depends(library)]
+Me = Annotated[Caller, Depends(page_caller)]
+Maybe = Annotated[Caller | None, Depends(optional_caller)]
+St = Annotated[Store, Depends(store)]
+UPLOAD_LIMIT = 50 * 1024 * 1024
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/feed"
+
+
+def _logged_in(request: Request, target: str, token: str) -> Response:
+    response = RedirectResponse(_safe_next(target), status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=bool(request.app.state.secure_cookies),
+    )
+    return response
+
+
+@router.get("/")
+def home(caller: Maybe) -> Response:
+    return RedirectResponse("/feed" if caller else "/login", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, caller: Maybe, next: str = "/feed") -> Response:
+    return render(request, "login.html", caller, next=_safe_next(next), error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    st: St,
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/feed",
+) -> Response:
+    try:
+        session = Accounts(st).log_in(name.strip(), password)
+    except AuthError as exc:
+        response = render(request, "login.html", None, next=_safe_next(next), error=str(exc))
+        response.status_code = 401
+        return response
+    return _logged_in(request, next, session.token)
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_page(request: Request, caller: Maybe) -> Response:
+    return render(request, "signup.html", caller, error=None, open=request.app.state.open_signup)
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    st: St,
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    email: Annotated[str, Form()] = "",
+) -> Response:
+    if not request.app.state.open_signup:
+        return render(request, "signup.html", None, error="sign-up is closed", open=False)
+    accounts = Accounts(st)
+    try:
+        accounts.add_user(name.strip(), password, email=email.strip() or None)
+        session = accounts.log_in(name.strip(), password)
+    except PapersiftError as exc:
+        response = render(request, "signup.html", None, error=str(exc), open=True)
+        response.status_code = 400
+        return response
+    return _logged_in(request, "/profile", session.token)
+
+
+@router.post("/logout")
+def logout(request: Request, me: Me, st: St) -> Response:
+    if me.session:
+        Accounts(st).log_out(me.session.token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+# ---------------------------------------------------------------------- library
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    me: Me,
+    lib: Lib,
+    q: str = "",
+    mode: str = "hybrid",
+    since: str = "",
+    until: str = "",
+    author: str = "",
+) -> Response:
+    hits, notes = service.search(lib, q, mode, since, until, author) if q.strip() else ([], [])
+    return render(
+        request,
+        "search.html",
+        me,
+        q=q,
+        mode=mode,
+        modes=MODES,
+        since=since,
+        until=until,
+        author=author,
+        hits=hits,
+        notes=notes,
+        verdicts=service.verdicts(lib.store(), me.user),
+    )
+
+
+@router.get("/papers/{ident}", response_class=HTMLResponse)
+def paper_page(request: Request, ident: str, me: Me, lib: Lib) -> Response:
+    paper, records = service.paper(lib.store(), ident)
+    similar = service.similar(lib, paper.id)
+    return render(
+        request,
+        "paper.html",
+        me,
+        paper=paper,
+        records=records,
+        similar=similar,
+        verdicts=service.verdicts(lib.store(), me.user),
+    )
+
+
+# ---------------------------------------------------------------------- feed
+
+
+@router.get("/feed", response_class=HTMLResponse)
+def feed_page(request: Request, me: Me, lib: Lib, days: int = 7, limit: int = 10) -> Response:
+    settings = FeedSettings(days=max(1, min(days, 3650)), limit=max(1, min(limit, 100)))
+    hits, problem = service.feed(lib, me.user, settings)
+    return render(
+        request,
+        "feed.html",
+        me,
+        hits=hits,
+        problem=problem,
+        days=settings.days,
+        limit=settings.limit,
+        verdicts=service.verdicts(lib.store(), me.user),
+    )
+
+
+@router.post("/feedback/{paper_id}/{verdict}", response_class=HTMLResponse)
+def feedback(request: Request, paper_id: int, verdict: str, me: Me, lib: Lib) -> Response:
+    service.feedback(lib, me.user, paper_id, verdict)
+    if request.headers.get("hx-request"):
+        return render(request, "_verdict.html", me, pid=paper_id, verdict=verdict)
+    return RedirectResponse(request.headers.get("referer") or "/feed", status_code=303)
+
+
+# ---------------------------------------------------------------------- profile
+
+
+@router.get("/profile", response_class=HTMLResponse)
+def profile_page(request: Request, me: Me, lib: Lib, token: str = "") -> Response:
+    return render(
+        request,
+        "profile.html",
+        me,
+        profile=service.profile(lib.store(), me.user),
+        new_token=token,
+        base=str(request.base_url).rstrip("/"),
+    )
+
+
+@router.post("/profile/authors")
+def add_author(me: Me, lib: Lib, name: Annotated[str, Form()]) -> Response:
+    service.add_author(lib, me.user, name)
+    return RedirectResponse("/profile", status_code=303)
+
+
+@router.post("/profile/papers")
+async def add_papers(
+    me: Me,
+    lib: Lib,
+    text: Annotated[str, Form()] = "",
+    file: UploadFile | None = None,
+) -> Response:
+    data, name = b"", "pasted.txt"
+    if file is not None and file.filename:
+        data, name = await file.read(UPLOAD_LIMIT + 1), Path(file.filename).name
+    if len(data) > UPLOAD_LIMIT:
+        raise UsageError("the file is over 50 MB: ingest it on the server with the CLI")
+    payload = data or text.encode("utf-8")
+    if not payload.strip():
+        raise UsageError("paste a listing or choose a file")
+    service.add_papers(lib, me.user, name, payload)
+    return RedirectResponse("/profile", status_code=303)
+
+
+@router.post("/profile/signals/{paper_id}/remove")
+def remove_signal(me: Me, lib: Lib, paper_id: int) -> Response:
+    service.remove_signal(lib.store(), me.user, paper_id)
+    return RedirectResponse("/profile", status_code=303)
+
+
+@router.post("/profile/tokens")
+def new_token(me: Me, st: St, name: Annotated[str, Form()]) -> Response:
+    token = Accounts(st).new_api_token(me.user, name)
+    return RedirectResponse(f"/profile?token={token}", status_code=303)
+
+
+@router.post("/profile/tokens/{token_id}/remove")
+def remove_token(me: Me, st: St, token_id: int) -> Response:
+    service.remove_token(st, me.user, token_id)
+    return RedirectResponse("/profile", status_code=303)
+
+
+# ---------------------------------------------------------------------- saved searches
+
+
+@router.post("/saved")
+def save_search(
+    me: Me,
+    st: St,
+    name: Annotated[str, Form()],
+    q: Annotated[str, Form()],
+    mode: Annotated[str, Form()] = "hybrid",
+) -> Response:
+    service.save_search(st, me.user, name, q, mode)
+    return RedirectResponse("/profile", status_code=303)
+
+
+@router.post("/saved/{search_id}/remove")
+def remove_saved(me: Me, st: St, search_id: int) -> Response:
+    service.remove_saved_search(st, me.user, search_id)
+    return RedirectResponse("/profile", status_code=303)
+
+
+# ---------------------------------------------------------------------- admin
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(
+    request: Request, me: Annotated[Caller, Depends(admin_caller)], st: St, report: str = ""
+) -> Response:
+    return render(request, "admin.html", me, users=st.users(), stats=st.stats(), report=report)
+
+
+@router.post("/admin/library")
+async def upload_library(
+    me: Annotated[Caller, Depends(admin_caller)], lib: Lib, file: UploadFile
+) -> Response:
+    if not file.filename:
+        raise UsageError("choose a file to add to the library")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(file.filename).name
+        with path.open("wb") as f:
+            while chunk := await file.read(1 << 20):
+                f.write(chunk)
+        report = ingest_file(lib.store(), path, source=f"upload by {me.user.name}")
+    summary = f"{file.filename}: {report.read} read, {report.new} new, {report.merged} merged"
+    return RedirectResponse(f"/admin?report={summary}", status_code=303)
+
+
+# ---------------------------------------------------------------------- e-mail links
+# Signed links from digests: they work without logging in (the signature is the
+# permission). A GET only shows what the link would do: mail scanners open links.
+
+
+@router.get("/r/{token}", response_class=HTMLResponse)
+def feedback_link_page(request: Request, token: str, caller: Maybe, lib: Lib) -> Response:
+    name, paper, verdict = digest.read_feedback_link(lib.store(), token)
+    return render(
+        request, "link.html", caller, action="feedback", reader=name, paper=paper, verdict=verdict
+    )
+
+
+@router.post("/r/{token}", response_class=HTMLResponse)
+def feedback_link(request: Request, token: str, caller: Maybe, lib: Lib) -> Response:
+    name, paper, verdict = digest.apply_feedback_link(lib.store(), lib.recommender(), token)
+    return render(
+        request, "link.html", caller, action="done", reader=name, paper=paper, verdict=verdict
+    )
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(request: Request, token: str, caller: Maybe, lib: Lib) -> Response:
+    name = digest.read_unsubscribe_link(lib.store(), token)
+    return render(request, "link.html", caller, action="unsubscribe", reader=name)
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe(request: Request, token: str, caller: Maybe, lib: Lib) -> Response:
+    """Also the one-click unsubscribe of mail clients (RFC 8058)."""
+    name = digest.unsubscribe_link(lib.store(), token)
+    return render(request, "link.html", caller, action="unsubscribed", reader=name)
+
+
+# ---------------------------------------------------------------------- Atom and BibTeX
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("/atom/{token}")
+def reader_atom(request: Request, token: str, lib: Lib) -> Response:
+    """The reader's feed for feed readers; the secret token in the URL is the permission."""
+    user = lib.store().user_by_feed_token(token)
+    if user is None:
+        raise NotFoundError("no feed at this address (it may have been reset)")
+    hits, _ = service.feed(lib, user, FeedSettings())
+    body = atom_feed(
+        f"papersift: new for {user.name}",
+        f"{_base(request)}/atom/{token}",
+        _base(request),
+        hits,
+        feed_id=f"urn:papersift:feed:{user.name}",
+    )
+    return Response(body, media_type="application/atom+xml")
+
+
+@router.get("/atom/search/{token}")
+def search_atom(request: Request, token: str, lib: Lib) -> Response:
+    saved = lib.store().saved_search_by_feed_token(token)
+    if saved is None:
+        raise NotFoundError("no saved search at this address")
+    hits, _ = service.search(lib, saved.query, saved.mode)
+    body = atom_feed(
+        f"papersift: {saved.name}",
+        f"{_base(request)}/atom/search/{token}",
+        _base(request),
+        hits,
+        feed_id=f"urn:papersift:search:{saved.id}",
+    )
+    return Response(body, media_type="application/atom+xml")
+
+
+def _bibtex(papers: list[Paper], name: str) -> Response:
+    if not papers:
+        raise UsageError("nothing to export")
+    return Response(
+        to_bibtex(papers),
+        media_type="application/x-bibtex; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/export/feed.bib")
+def feed_bibtex(me: Me, lib: Lib, days: int = 7, limit: int = 10) -> Response:
+    settings = FeedSettings(days=max(1, min(days, 3650)), limit=max(1, min(limit, 100)))
+    hits, _ = service.feed(lib, me.user, settings)
+    return _bibtex([h.paper for h in hits], "papersift-feed.bib")
+
+
+@router.get("/export/liked.bib")
+def liked_bibtex(me: Me, lib: Lib) -> Response:
+    return _bibtex(service.liked_papers(lib.store(), me.user), "papersift-liked.bib")
+
+
+@router.get("/export/search.bib")
+def search_bibtex(me: Me, lib: Lib, q: str, mode: str = "hybrid") -> Response:
+    hits, _ = service.search(lib, q, mode)
+    return _bibtex([h.paper for h in hits], "papersift-search.bib")

@@ -1,0 +1,168 @@
+"""What the pages and the API do, once: always on behalf of one user (``User``)."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from papersift.errors import NotFoundError, UsageError
+from papersift.ingest.normalize import parse_date
+from papersift.models import Hit, Paper, SavedSearch, SearchFilters, Signal, User
+from papersift.rank.personal import EmptyProfileError
+from papersift.recommend import FeedSettings
+from papersift.search import MODES, NotIndexedError
+from papersift.store import Store
+from papersift.web.app import Library
+
+SIGNAL_NAMES = {
+    "own": "your paper",
+    "file": "from your list",
+    "like": "liked",
+    "up": "👍",
+    "down": "👎",
+}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _date(value: str, name: str) -> str | None:
+    if not value.strip():
+        return None
+    parsed = parse_date(value.strip())
+    if parsed is None:
+        raise UsageError(f"{name} wants a date like 2024-05-01, not {value!r}")
+    return parsed
+
+
+def search(
+    lib: Library, q: str, mode: str, since: str = "", until: str = "", author: str = ""
+) -> tuple[list[Hit], list[str]]:
+    if mode not in MODES:
+        raise UsageError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+    filters = SearchFilters(_date(since, "since"), _date(until, "until"), None, author or None)
+    searcher = lib.searcher()
+    try:
+        hits = searcher.search(q, mode, filters, limit=20)
+    except NotIndexedError:
+        hits = searcher.search(q, "lexical", filters, limit=20)
+        searcher.notes.append("no vectors yet: keyword search only (run `papersift index`)")
+    return hits, searcher.notes
+
+
+def paper(store: Store, ident: str) -> tuple[Paper, list[tuple[str, int | None, int | None, str]]]:
+    pid = store.resolve_paper_id(ident)
+    found = store.get_paper(pid) if pid is not None else None
+    if found is None:
+        raise NotFoundError(f"no paper {ident!r} in the library")
+    return found, store.merge_log(found.id)
+
+
+def similar(lib: Library, paper_id: int, limit: int = 6) -> list[Hit]:
+    try:
+        return lib.searcher().similar(str(paper_id), limit=limit)
+    except NotIndexedError:
+        return []
+
+
+def verdicts(store: Store, user: User) -> dict[int, str]:
+    """The reader's 👍/👎 by paper (to show the buttons pressed)."""
+    return {s.paper_id: s.kind for s in store.signals(user.reader_id) if s.kind in ("up", "down")}
+
+
+def feed(lib: Library, user: User, settings: FeedSettings) -> tuple[list[Hit], str | None]:
+    """The reader's feed, or why there is none (an empty profile is not an error here)."""
+    try:
+        return lib.feed(user, settings), None
+    except EmptyProfileError:
+        return [], "empty"
+
+
+def feedback(lib: Library, user: User, paper_id: int, verdict: str) -> Paper:
+    return lib.recommender().feedback(user.name, str(paper_id), verdict)
+
+
+@dataclass
+class Profile:
+    user: User
+    authors: list[str]
+    signals: list[tuple[Signal, Paper]]
+    tokens: list[tuple[int, str, str]]
+    searches: list[SavedSearch] = field(default_factory=list)
+
+
+def profile(store: Store, user: User) -> Profile:
+    reader = next(r for r in store.readers() if r.id == user.reader_id)
+    signals = store.signals(user.reader_id)
+    papers = store.get_papers(sorted({s.paper_id for s in signals}))
+    return Profile(
+        user,
+        reader.authors,
+        [(s, papers[s.paper_id]) for s in reversed(signals) if s.paper_id in papers],
+        store.api_tokens(user.id),
+        store.saved_searches(user.id),
+    )
+
+
+def add_author(lib: Library, user: User, name: str) -> int:
+    if not name.strip():
+        raise UsageError("give the name you publish under")
+    return lib.recommender().add_reader(user.name, authors=[name.strip()]).own
+
+
+def add_papers(lib: Library, user: User, filename: str, payload: bytes) -> int:
+    """Ingest an uploaded or pasted listing as the reader's papers: how many."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(filename).name or "pasted.txt")
+        path.write_bytes(payload)
+        report = lib.recommender().add_reader(user.name, papers=[path])
+    return report.from_files
+
+
+def remove_signal(store: Store, user: User, paper_id: int) -> None:
+    with store.transaction():
+        if not store.remove_signals(user.reader_id, paper_id):
+            raise NotFoundError(f"paper {paper_id} is not in your profile")
+
+
+def remove_token(store: Store, user: User, token_id: int) -> None:
+    with store.transaction():
+        if not store.remove_api_token(user.id, token_id):
+            raise NotFoundError(f"you have no token {token_id}")
+
+
+def save_search(store: Store, user: User, name: str, q: str, mode: str) -> SavedSearch:
+    if not name.strip() or not q.strip():
+        raise UsageError("a saved search needs a name and a query")
+    if mode not in MODES:
+        raise UsageError(f"unknown search mode {mode!r}")
+    with store.transaction():
+        sid = store.add_saved_search(
+            user.id, name.strip(), q.strip(), mode, secrets.token_urlsafe(24), _now()
+        )
+    found = store.saved_search(sid)
+    assert found is not None
+    return found
+
+
+def saved_search(store: Store, user: User, search_id: int) -> SavedSearch:
+    found = store.saved_search(search_id)
+    if found is None or found.user_id != user.id:  # another reader's: as if it did not exist
+        raise NotFoundError(f"you have no saved search {search_id}")
+    return found
+
+
+def remove_saved_search(store: Store, user: User, search_id: int) -> None:
+    with store.transaction():
+        if not store.remove_saved_search(user.id, search_id):
+            raise NotFoundError(f"you have no saved search {search_id}")
+
+
+def liked_papers(store: Store, user: User) -> list[Paper]:
+    ids = [s.paper_id for s in store.signals(user.reader_id) if s.label > 0]
+    papers = store.get_papers(sorted(set(ids)))
+    return [papers[i] for i in dict.fromkeys(ids) if i in papers]
