@@ -20,7 +20,6 @@ import argparse
 import os
 import platform
 import resource
-import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -59,14 +58,7 @@ def add_reader(rec: Recommender, rng: np.random.Generator) -> str:
     return name
 
 
-def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+timed = bench_search.timed
 
 
 def main() -> None:

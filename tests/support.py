@@ -23,3 +23,21 @@ def parse_path(parse: Callable[[TextIO, str], Iterator[ParseItem]], path: Path) 
     """Everything a reader yields for a file."""
     with path.open(encoding="utf-8") as f:
         return list(parse(f, str(path)))
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def example_library(db: Path) -> None:
+    """Ingest examples/ into a new library at ``db`` and index it with the fake embedder."""
+    from papersift.embed import FakeEmbedder
+    from papersift.ingest.pipeline import ingest_file
+    from papersift.search import Searcher
+    from papersift.store import open_store
+
+    store = open_store(db)
+    for path in sorted(EXAMPLES.iterdir()):
+        if path.suffix != ".md":
+            ingest_file(store, path)
+    Searcher(store, lambda: FakeEmbedder(256), "fake-256").index()
+    store.close()

@@ -19,10 +19,8 @@ import uvicorn
 
 from papersift.config import Settings
 from papersift.embed import FakeEmbedder
-from papersift.ingest.pipeline import ingest_file
-from papersift.search import Searcher
-from papersift.store import open_store
 from papersift.web.app import create_app
+from tests.support import example_library
 
 CHROMIUM = Path("/usr/bin/chromium")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -42,12 +40,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     db = tmp_path / "lib.db"
-    store = open_store(db)
-    for path in sorted(EXAMPLES.iterdir()):
-        if path.suffix != ".md":
-            ingest_file(store, path)
-    Searcher(store, lambda: FakeEmbedder(256), "fake-256").index()
-    store.close()
+    example_library(db)
     app = create_app(Settings(db=str(db), model="fake-256"), embedder_factory=FakeEmbedder)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))

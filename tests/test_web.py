@@ -14,11 +14,10 @@ from papersift.accounts import Accounts, app_secret
 from papersift.config import Settings
 from papersift.digest import digest_links
 from papersift.embed import FakeEmbedder
-from papersift.ingest.pipeline import ingest_file
 from papersift.models import Hit
-from papersift.search import Searcher
 from papersift.store import open_store
 from papersift.web.app import create_app
+from tests.support import example_library
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PASSWORD = "correct horse battery"
@@ -27,11 +26,8 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     db = tmp_path / "lib.db"
+    example_library(db)
     store = open_store(db)
-    for path in sorted(EXAMPLES.iterdir()):
-        if path.suffix != ".md":
-            ingest_file(store, path)
-    Searcher(store, lambda: FakeEmbedder(256), "fake-256").index()
     accounts = Accounts(store)
     accounts.add_user("ada", PASSWORD, email="ada@example.org")
     accounts.add_user("bob", PASSWORD)
