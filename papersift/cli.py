@@ -15,17 +15,17 @@ import orjson
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from papersift.cli_common import _store, err, out
+from papersift.cli_common import _recommender, _searcher, _store, err, out
 from papersift.config import Settings
-from papersift.embed import embedder_name, load_embedder
+from papersift.embed import load_embedder
 from papersift.errors import NotFoundError, PapersiftError, UsageError
 from papersift.evaluate_search import evaluate, judged_queries, load_judgments
 from papersift.ingest.normalize import parse_date
 from papersift.ingest.pipeline import FileReport, ProgressCallback, ingest_file
 from papersift.ingest.sources import readers
 from papersift.models import Hit, Paper, SearchFilters
-from papersift.recommend import FeedSettings, Recommender, render_feed_html
-from papersift.search import MODES, Mode, Searcher
+from papersift.recommend import FeedSettings, render_feed_html
+from papersift.search import MODES, Mode
 
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
 NOTES = (".md", ".rst", ".db", ".db-wal", ".db-shm")  # skipped when a folder is ingested
@@ -292,16 +292,6 @@ def stats(ctx: click.Context, fmt: str) -> None:
 # ---------------------------------------------------------------------------- search
 
 
-def _searcher(ctx: click.Context) -> Searcher:
-    settings: Settings = ctx.obj
-    return Searcher(
-        _store(ctx),
-        lambda: load_embedder(settings.model),
-        embedder_name(settings.model),
-        settings.index_kind,
-    )
-
-
 @cli.command()
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.pass_context
@@ -446,11 +436,6 @@ def evaluate_search_command(ctx: click.Context, queries_path: Path, modes: str) 
 
 
 # ---------------------------------------------------------------------------- readers
-
-
-def _recommender(ctx: click.Context) -> Recommender:
-    searcher = _searcher(ctx)
-    return Recommender(searcher.store, searcher)
 
 
 @cli.group()

@@ -8,6 +8,9 @@ import click
 from rich.console import Console
 
 from papersift.config import Settings
+from papersift.embed import embedder_name, load_embedder
+from papersift.recommend import Recommender
+from papersift.search import Searcher
 from papersift.store import Store, open_store
 
 # Piped output gets wide tables instead of rich's default 80 columns.
@@ -23,3 +26,19 @@ def _store(ctx: click.Context) -> Store:
     store = open_store(settings.db)
     ctx.call_on_close(store.close)
     return store
+
+
+def _searcher(ctx: click.Context) -> Searcher:
+    """Search over the invocation's library with its model (loaded only when needed)."""
+    settings: Settings = ctx.find_root().obj
+    return Searcher(
+        _store(ctx),
+        lambda: load_embedder(settings.model),
+        embedder_name(settings.model),
+        settings.index_kind,
+    )
+
+
+def _recommender(ctx: click.Context) -> Recommender:
+    searcher = _searcher(ctx)
+    return Recommender(searcher.store, searcher)

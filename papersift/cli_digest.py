@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from papersift.cli_common import _store, err, out
-from papersift.config import Settings
+from papersift.cli_common import _recommender, _store, err, out
 from papersift.digest import (
     DEFAULT_BASE_URL,
     DEFAULT_DAYS,
@@ -23,21 +22,7 @@ from papersift.digest import (
     send_digests,
     set_subscribed,
 )
-from papersift.embed import embedder_name, load_embedder
 from papersift.errors import UsageError
-from papersift.recommend import Recommender
-from papersift.search import Searcher
-
-
-def _recommender(ctx: click.Context) -> Recommender:
-    settings: Settings = ctx.find_root().obj
-    searcher = Searcher(
-        _store(ctx),
-        lambda: load_embedder(settings.model),
-        embedder_name(settings.model),
-        settings.index_kind,
-    )
-    return Recommender(searcher.store, searcher)
 
 
 def _day(value: str | None) -> date:

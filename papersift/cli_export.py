@@ -10,16 +10,14 @@ from urllib.parse import quote
 
 import click
 
-from papersift.cli_common import _store, err
-from papersift.config import Settings
-from papersift.embed import embedder_name, load_embedder
+from papersift.cli_common import _recommender, _searcher, err
 from papersift.errors import UsageError
 from papersift.export import atom_feed, to_bibtex
 from papersift.ingest.normalize import parse_date
 from papersift.models import Hit, Paper
 from papersift.rank.priors import DEFAULT_WINDOW_DAYS
-from papersift.recommend import FeedSettings, Recommender
-from papersift.search import MODES, Mode, Searcher
+from papersift.recommend import FeedSettings
+from papersift.search import MODES, Mode
 
 DEFAULT_LIMIT = 10
 DEFAULT_BASE_URL = "http://localhost:8000"
@@ -28,21 +26,6 @@ DEFAULT_BASE_URL = "http://localhost:8000"
 @click.group()
 def export() -> None:
     """Papers out of the library: BibTeX for a reference manager, Atom for a feed reader."""
-
-
-def _searcher(ctx: click.Context) -> Searcher:
-    settings: Settings = ctx.find_root().obj
-    return Searcher(
-        _store(ctx),
-        lambda: load_embedder(settings.model),
-        embedder_name(settings.model),
-        settings.index_kind,
-    )
-
-
-def _recommender(ctx: click.Context) -> Recommender:
-    searcher = _searcher(ctx)
-    return Recommender(searcher.store, searcher)
 
 
 def _window_options(command: Callable[..., None]) -> Callable[..., None]:

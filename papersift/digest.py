@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from papersift.accounts import app_secret
 from papersift.errors import NotFoundError, PapersiftError, UsageError
+from papersift.export import paper_link
 from papersift.models import Hit, Paper, User
 from papersift.rank.personal import EmptyProfileError
 from papersift.recommend import FeedSettings, Recommender
@@ -129,12 +130,6 @@ class DigestLinks:
     feed: str  # the reader's feed in the web app ("preview in the browser")
 
 
-def paper_url(paper: Paper, base_url: str) -> str:
-    if paper.arxiv_id:
-        return f"https://arxiv.org/abs/{paper.arxiv_id}"
-    return paper.url or f"{base_url.rstrip('/')}/papers/{paper.id}"
-
-
 def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=salt)
 
@@ -149,7 +144,7 @@ def digest_links(secret: str, reader_id: int, hits: Sequence[Hit], base_url: str
 
     papers = {
         h.paper.id: PaperLinks(
-            paper_url(h.paper, base), vote(h.paper.id, "up"), vote(h.paper.id, "down")
+            paper_link(h.paper, base), vote(h.paper.id, "up"), vote(h.paper.id, "down")
         )
         for h in hits
     }
