@@ -194,10 +194,11 @@ class Recommender:
     # ------------------------------------------------------------------ feed
 
     def model_for(
-        self, reader: Reader, today: date
+        self, reader: Reader, today: date, signals: list[Signal] | None = None
     ) -> tuple[ReaderModel, list[Signal], NDArray[np.int64]]:
         """The reader's model, the signals it learnt from, and their papers (vector order)."""
-        signals = self._liked_something(reader)
+        if signals is None:
+            signals = self._liked_something(reader)
         self._embed_missing([s.paper_id for s in signals])
         model_name = self.searcher.model_name
         ids, vectors = self.store.vectors_of([s.paper_id for s in signals], model_name)
@@ -243,7 +244,7 @@ class Recommender:
 
     def feed(self, name: str, settings: FeedSettings, mark_shown: bool = False) -> list[Hit]:
         reader = self.reader(name)
-        self._liked_something(reader)  # before any work
+        signals = self._liked_something(reader)  # before any work
         today = (
             date.fromisoformat(settings.until[:10])
             if settings.until and len(settings.until) >= 10
@@ -252,10 +253,10 @@ class Recommender:
         since = settings.since or (today - timedelta(days=settings.days)).isoformat()
         among = None
         if self.store.count_in_window(since, settings.until, cap=SHORTLIST_AT + 1) > SHORTLIST_AT:
-            among = self._shortlist(reader)
+            among = self._shortlist(signals)
         candidates = self.store.feed_candidates(reader.id, since, settings.until, among)
         self._embed_missing([int(i) for i in candidates[:EMBED_ON_THE_FLY]])
-        model, signals, signal_ids = self.model_for(reader, today)
+        model, signals, signal_ids = self.model_for(reader, today, signals)
         ids, vectors = self.store.vectors_of([int(i) for i in candidates], self.searcher.model_name)
         if len(ids) == 0:
             return []
@@ -292,9 +293,9 @@ class Recommender:
         with self.store.transaction():
             self.store.save_embeddings(self.searcher.model_name, rows)
 
-    def _shortlist(self, reader: Reader) -> list[int]:
+    def _shortlist(self, signals: list[Signal]) -> list[int]:
         """Papers near the reader's most recent liked papers, from the vector index."""
-        liked = [s.paper_id for s in self.store.signals(reader.id) if s.label > 0]
+        liked = [s.paper_id for s in signals if s.label > 0]
         recent = liked[-SHORTLIST_QUERIES:]  # signals come oldest first
         _, queries = self.store.vectors_of(recent, self.searcher.model_name)
         index = self.searcher.vectors()

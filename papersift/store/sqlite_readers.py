@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,6 +15,7 @@ class SQLiteReaders:
     """Mixed into SQLiteStore; ``self.conn`` is its connection."""
 
     conn: sqlite3.Connection
+    embedding_ids: Callable[[str], NDArray[np.int64]]  # SQLiteSearch's
 
     def add_reader(self, name: str, now: str) -> int:
         cursor = self.conn.execute(
@@ -243,8 +244,7 @@ class SQLiteReaders:
             found = np.fromiter((r[0] for r in rows), dtype=np.int64)
             if len(found) >= count:
                 return np.sort(rng.choice(found, count, replace=False))
-        rows = self.conn.execute("SELECT paper_id FROM embeddings WHERE model = ?", (model,))
-        everything = np.fromiter((r[0] for r in rows), dtype=np.int64)
+        everything = self.embedding_ids(model)
         if len(everything) <= count:
             return np.sort(everything)
         return np.sort(rng.choice(everything, count, replace=False))
