@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
@@ -58,22 +57,15 @@ class Library:
         self._index: VectorIndex | None = None
         self._index_version = -1
         self._feeds: dict[tuple[object, ...], list[Hit]] = {}
-        self._local = threading.local()
         self._lock = threading.Lock()
         self._feed_lock = threading.Lock()
-        self._stores: list[Store] = []
 
     def store(self) -> Store:
-        """The connection of the current request (opened by the middleware for each request:
-        a connection kept across requests could keep reading an old snapshot)."""
+        """The connection of the current request, opened by the middleware for each one (a
+        connection kept across requests could keep reading an old snapshot)."""
         store = _request_store.get()
-        if store is None:  # outside a request (tests, scripts): one per thread
-            store = getattr(self._local, "store", None)
-            if store is None:
-                store = open_store(self.settings.db)
-                self._local.store = store
-                with self._lock:
-                    self._stores.append(store)
+        if store is None:
+            raise RuntimeError("Library.store() is only available while serving a request")
         return store
 
     def embedder(self) -> Embedder:
@@ -124,12 +116,6 @@ class Library:
 
     def recommender(self) -> Recommender:
         return Recommender(self.store(), self.searcher())
-
-    def close(self) -> None:
-        with self._lock:
-            for store in self._stores:
-                store.close()
-            self._stores.clear()
 
 
 @dataclass(frozen=True)
@@ -237,13 +223,7 @@ def create_app(
     account; ``secure_cookies``: send the session cookie over HTTPS only)."""
     from papersift.web import api, pages
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        app.state.library.close()
-
     app = FastAPI(
-        lifespan=lifespan,
         title="papersift",
         summary="Research-paper search and recommendations: the JSON API",
         docs_url="/api/docs",
