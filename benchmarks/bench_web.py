@@ -32,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from fastapi import FastAPI
 
 sys.path.insert(0, str(Path(__file__).parent))
 import bench_feed
@@ -75,17 +76,23 @@ def prepare(n: int) -> Path:
     return db
 
 
-def serve(db: str, port: int) -> None:
-    import uvicorn
-
+def make_app() -> FastAPI:
+    """The app as `papersift serve` makes it, with the fake embedder for queries (each
+    server worker process calls this)."""
     from papersift.web.app import create_app
 
-    app = create_app(
-        Settings(db=db, model="fake-384", index_kind="ann"),
+    return create_app(
+        Settings(db=os.environ["BENCH_WEB_DB"], model="fake-384", index_kind="ann"),
         embedder_factory=lambda: FakeEmbedder(384),
         model_name=bench_search.MODEL,
     )
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error")
+
+
+def serve(db: str, port: int, workers: int) -> None:
+    from papersift.web.app import run_server
+
+    os.environ["BENCH_WEB_DB"] = db
+    run_server("bench_web:make_app", "127.0.0.1", port, workers, app_dir=str(Path(__file__).parent))
 
 
 async def client(
@@ -124,6 +131,8 @@ async def client(
                     r = await http.get(path)
                 if r.status_code != 200:
                     errors.append(f"{path}: HTTP {r.status_code}")
+                elif kind == "feed" and 'id="feed-updating"' in r.text:
+                    kind = "feed-stale"  # the previous ranking, the new one under way
             except httpx.HTTPError as exc:
                 errors.append(f"{path}: {exc!r}")
                 continue
@@ -137,10 +146,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (papersift serve --workers)"
+    )
     parser.add_argument("--serve", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
+        serve(args.serve[0], int(args.serve[1]), args.workers)
         return
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
@@ -154,7 +166,9 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(db), str(port)])
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(db), str(port), "--workers", str(args.workers)]
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):  # the server loads the vector index first
@@ -180,7 +194,7 @@ def main() -> None:
         server.wait()
     total = sum(len(v) for v in times.values())
     print(
-        f"{args.clients} clients for {args.seconds:.0f} s on {args.n:,} papers: {total:,} requests, {total / elapsed:.1f} requests/s, {len(errors)} errors"
+        f"{args.clients} clients for {args.seconds:.0f} s on {args.n:,} papers, {args.workers} server worker(s): {total:,} requests, {total / elapsed:.1f} requests/s, {len(errors)} errors"
     )
     every = sorted(x for v in times.values() for x in v)
     for kind, values in [*sorted(times.items()), ("all", every)]:

@@ -82,17 +82,36 @@ def user_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
     help="Whether anyone reaching the server may create an account.",
 )
 @click.option("--secure-cookies", is_flag=True, help="Session cookies over HTTPS only.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (one per core; each holds its own vector index and model).",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, open_signup: bool, secure_cookies: bool
+    ctx: click.Context,
+    host: str,
+    port: int,
+    open_signup: bool,
+    secure_cookies: bool,
+    workers: int,
 ) -> None:
     """Run the web app and its JSON API (docs at /api/docs)."""
-    import uvicorn
-
-    from papersift.web.app import create_app
+    from papersift.config import ENV_DB, ENV_INDEX, ENV_MODEL
+    from papersift.web.app import ENV_SECURE, ENV_SIGNUP, run_server
 
     settings: Settings = ctx.find_root().obj
     _store(ctx)  # a bad --db fails here, with one line, not in the server
-    app = create_app(settings, open_signup=open_signup, secure_cookies=secure_cookies)
+    os.environ.update(
+        {
+            ENV_DB: settings.db,
+            ENV_MODEL: settings.model,
+            ENV_INDEX: settings.index_kind,
+            ENV_SIGNUP: "1" if open_signup else "0",
+            ENV_SECURE: "1" if secure_cookies else "0",
+        }
+    )
     out.print(f"papersift serving {settings.db} at http://{host}:{port}/ (Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    run_server("papersift.web.app:app_from_environment", host, port, workers)

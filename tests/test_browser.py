@@ -93,6 +93,8 @@ def test_a_new_reader_in_the_browser(server: str) -> None:
         page.screenshot(path=str(SHOTS / "paper.png"), full_page=True)
 
         page.goto(f"{server}/feed?days=3650")
+        # the previous ranking may show first, while the new one is made: it swaps itself in
+        expect(page.locator("#feed-updating")).to_have_count(0, timeout=30_000)
         feed_text = page.inner_text("#feed")
         assert f"“{liked[:40]}" in feed_text or "which you liked" in feed_text
         assert page.locator("#feed article h3").all_inner_texts() != first_feed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -91,6 +92,54 @@ def test_signup_builds_a_profile_and_a_feed(app_client: TestClient) -> None:
     # a duplicate name is refused with a message, not a crash
     r = app_client.post("/signup", data={"name": "tomas", "password": PASSWORD})
     assert r.status_code == 400 and "already a user" in r.text
+
+
+class HeldBackground:
+    """Stands in for the app's background ranking pool: holds the jobs until ``run``."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Any, tuple[Any, ...]]] = []
+
+    def submit(self, fn: Any, *args: Any) -> None:
+        self.jobs.append((fn, args))
+
+    def run(self) -> None:
+        jobs, self.jobs = self.jobs, []
+        for fn, args in jobs:
+            fn(*args)
+
+
+def _titles(html: str) -> list[str]:
+    return re.findall(r"<h3[^>]*>.*?<a[^>]*>(.*?)</a>", html, flags=re.S)
+
+
+def test_feed_page_shows_the_last_ranking_while_the_new_one_is_made(
+    ada: tuple[TestClient, str],
+) -> None:
+    client, csrf = ada
+    vote = {"HX-Request": "true", "X-CSRF-Token": csrf}
+    first = client.get("/api/search", params={"q": "retrieval", "mode": "lexical"}).json()
+    client.post(f"/feedback/{first['hits'][0]['paper']['id']}/up", headers=vote)
+    held = HeldBackground()
+    client.app.state.library._background = held  # type: ignore[attr-defined]
+    before = client.get("/feed?days=3650").text
+    assert 'id="feed-updating"' not in before and _titles(before)
+    hit = client.get("/api/search", params={"q": "protein structure", "mode": "lexical"})
+    liked = hit.json()["hits"][0]["paper"]["id"]
+    client.post(f"/feedback/{liked}/up", headers=vote)
+    assert len(held.jobs) == 1  # the vote started the re-ranking of the feed ada looked at
+    stale = client.get("/feed?days=3650").text
+    assert 'id="feed-updating"' in stale and "hx-trigger" in stale
+    assert _titles(stale) == _titles(before)
+    assert len(held.jobs) == 1  # asking again does not queue a second ranking
+    held.run()
+    fresh = client.get("/feed?days=3650&part=list").text
+    assert 'id="feed-updating"' not in fresh and "<html" not in fresh
+    assert _titles(fresh) != _titles(before) and "which you liked" in fresh
+    # the API never answers with a stale ranking
+    client.post(f"/feedback/{liked}/down", headers=vote)
+    api = client.get("/api/feed", params={"days": 3650}).json()["hits"]
+    assert liked not in [h["paper"]["id"] for h in api]
 
 
 def test_feedback_changes_the_feed(ada: tuple[TestClient, str]) -> None:

@@ -81,8 +81,8 @@ def feed(
     if mark_shown:
         hits = lib.recommender().feed(caller.user.name, settings, mark_shown=True)
         return {"hits": [_hit(h) for h in hits], "problem": None}
-    hits, problem = service.feed(lib, caller.user, settings)
-    return {"hits": [_hit(h) for h in hits], "problem": problem}
+    ranked, problem = service.feed(lib, caller.user, settings)
+    return {"hits": [_hit(h) for h in ranked.hits], "problem": problem}
 
 
 @router.post("/feedback")

@@ -168,14 +168,19 @@ def paper_page(request: Request, ident: str, me: Me, lib: Lib) -> Response:
 
 
 @router.get("/feed", response_class=HTMLResponse)
-def feed_page(request: Request, me: Me, lib: Lib, days: int = 7, limit: int = 10) -> Response:
+def feed_page(
+    request: Request, me: Me, lib: Lib, days: int = 7, limit: int = 10, part: str = ""
+) -> Response:
+    """The feed page; right after a 👍/👎 it shows the previous ranking at once and swaps
+    in the new one (``part=list``: only the list, asked again until it is current)."""
     settings = FeedSettings(days=max(1, min(days, 3650)), limit=max(1, min(limit, 100)))
-    hits, problem = service.feed(lib, me.user, settings)
+    ranked, problem = service.feed(lib, me.user, settings, wait=False)
     return render(
         request,
-        "feed.html",
+        "_feed.html" if part == "list" else "feed.html",
         me,
-        hits=hits,
+        hits=ranked.hits,
+        fresh=ranked.fresh,
         problem=problem,
         days=settings.days,
         limit=settings.limit,
@@ -343,7 +348,7 @@ def reader_atom(request: Request, token: str, lib: Lib) -> Response:
     user = lib.store().user_by_feed_token(token)
     if user is None:
         raise NotFoundError("no feed at this address (it may have been reset)")
-    hits, _ = service.feed(lib, user, FeedSettings())
+    hits = service.feed(lib, user, FeedSettings())[0].hits
     body = atom_feed(
         f"papersift: new for {user.name}",
         f"{_base(request)}/atom/{token}",
@@ -383,7 +388,7 @@ def _bibtex(papers: list[Paper], name: str) -> Response:
 @router.get("/export/feed.bib")
 def feed_bibtex(me: Me, lib: Lib, days: int = 7, limit: int = 10) -> Response:
     settings = FeedSettings(days=max(1, min(days, 3650)), limit=max(1, min(limit, 100)))
-    hits, _ = service.feed(lib, me.user, settings)
+    hits = service.feed(lib, me.user, settings)[0].hits
     return _bibtex([h.paper for h in hits], "papersift-feed.bib")
 
 

@@ -15,7 +15,7 @@ from papersift.rank.personal import EmptyProfileError
 from papersift.recommend import FeedSettings
 from papersift.search import MODES, NotIndexedError
 from papersift.store import Store
-from papersift.web.app import Library
+from papersift.web.app import Library, Ranked
 
 SIGNAL_NAMES = {
     "own": "your paper",
@@ -74,16 +74,21 @@ def verdicts(store: Store, user: User) -> dict[int, str]:
     return {s.paper_id: s.kind for s in store.signals(user.reader_id) if s.kind in ("up", "down")}
 
 
-def feed(lib: Library, user: User, settings: FeedSettings) -> tuple[list[Hit], str | None]:
-    """The reader's feed, or why there is none (an empty profile is not an error here)."""
+def feed(
+    lib: Library, user: User, settings: FeedSettings, *, wait: bool = True
+) -> tuple[Ranked, str | None]:
+    """The reader's feed, or why there is none (an empty profile is not an error here).
+    ``wait=False``: right after a 👍/👎, the previous ranking while the new one is made."""
     try:
-        return lib.feed(user, settings), None
+        return lib.feed(user, settings, wait=wait), None
     except EmptyProfileError:
-        return [], "empty"
+        return Ranked([], fresh=True), "empty"
 
 
 def feedback(lib: Library, user: User, paper_id: int, verdict: str) -> Paper:
-    return lib.recommender().feedback(user.name, str(paper_id), verdict)
+    paper = lib.recommender().feedback(user.name, str(paper_id), verdict)
+    lib.feedback_given(user)
+    return paper
 
 
 @dataclass
