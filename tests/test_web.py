@@ -17,7 +17,7 @@ from papersift.digest import digest_links
 from papersift.embed import FakeEmbedder
 from papersift.models import Hit
 from papersift.store import open_store
-from papersift.web.app import create_app
+from papersift.web.app import LoginThrottle, create_app
 from tests.support import example_library
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -140,6 +140,31 @@ def test_feed_page_shows_the_last_ranking_while_the_new_one_is_made(
     client.post(f"/feedback/{liked}/down", headers=vote)
     api = client.get("/api/feed", params={"days": 3650}).json()["hits"]
     assert liked not in [h["paper"]["id"] for h in api]
+
+
+def test_failed_logins_are_throttled_per_address_and_name(app_client: TestClient) -> None:
+    for _ in range(5):
+        r = app_client.post("/login", data={"name": "ada", "password": "guess"})
+        assert r.status_code == 401
+    r = app_client.post("/login", data={"name": "ada", "password": PASSWORD})
+    assert r.status_code == 429 and "too many failed logins" in r.text  # even the right one
+    assert 0 < int(r.headers["retry-after"]) <= 900
+    r = app_client.post("/login", data={"name": "bob", "password": PASSWORD})
+    assert r.status_code == 200  # another account from the same address is not locked
+
+
+def test_login_throttle_window_and_per_name_limit() -> None:
+    throttle = LoginThrottle(limit=2, window=60, per_name=3)
+    throttle.failed("a", "ada", 0)
+    assert throttle.wait("a", "ada", 1) == 0
+    throttle.failed("a", "ada", 10)
+    assert throttle.wait("a", "ada", 20) == 40  # until the first failure is 60 s old
+    assert throttle.wait("a", "ada", 61) == 0
+    throttle.failed("b", "ada", 62)
+    throttle.failed("c", "ada", 63)  # three failures on the name, from anywhere: locked
+    assert throttle.wait("d", "ada", 64) == 6  # until the one at 10 s is 60 s old
+    throttle.succeeded("a", "ada")
+    assert throttle.wait("a", "ada", 64) == 6  # the per-name count stays
 
 
 def test_feedback_changes_the_feed(ada: tuple[TestClient, str]) -> None:

@@ -48,6 +48,44 @@ FEED_CACHE = 256  # feeds kept (each a few kB)
 WEB = resources.files("papersift.web")
 
 
+class LoginThrottle:
+    """Failed logins per (address, name) and per name: past ``limit`` failures within
+    ``window`` seconds, further tries wait until the oldest failure leaves the window. In
+    memory, per server process (with N workers an attacker gets N times the tries)."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0, per_name: int = 20) -> None:
+        self.limit, self.window, self.per_name = limit, window, per_name
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
+        return kept
+
+    def wait(self, address: str, name: str, now: float) -> float:
+        """Seconds to wait before this address may try this name again (0: now)."""
+        with self._lock:
+            waits = []
+            for key, limit in (((address, name), self.limit), (("*", name), self.per_name)):
+                recent = self._recent(key, now)
+                if len(recent) >= limit:
+                    waits.append(recent[-limit] + self.window - now)
+            return max(waits, default=0.0)
+
+    def failed(self, address: str, name: str, now: float) -> None:
+        with self._lock:
+            for key in ((address, name), ("*", name)):
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, address: str, name: str) -> None:
+        with self._lock:
+            self._failures.pop((address, name), None)
+
+
 @dataclass(frozen=True)
 class Ranked:
     """A feed, and whether it reflects the reader's latest 👍/👎 (else a new ranking is
@@ -77,6 +115,7 @@ class Library:
         self._background = ThreadPoolExecutor(1, thread_name_prefix="papersift-rank")
         self._lock = threading.Lock()
         self._feed_lock = threading.Lock()
+        self.logins = LoginThrottle()
 
     def store(self) -> Store:
         """The connection of the current request, opened by the middleware for each one (a

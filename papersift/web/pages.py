@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -74,12 +76,22 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/feed",
 ) -> Response:
+    throttle, name = library(request).logins, name.strip()
+    address, now = request.client.host if request.client else "?", time.monotonic()
+    if (wait := throttle.wait(address, name, now)) > 0:
+        error = f"too many failed logins: try again in {math.ceil(wait / 60)} min"
+        response = render(request, "login.html", None, next=_safe_next(next), error=error)
+        response.status_code = 429
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     try:
-        session = Accounts(st).log_in(name.strip(), password)
+        session = Accounts(st).log_in(name, password)
     except AuthError as exc:
+        throttle.failed(address, name, now)
         response = render(request, "login.html", None, next=_safe_next(next), error=str(exc))
         response.status_code = 401
         return response
+    throttle.succeeded(address, name)
     return _logged_in(request, next, session.token)
 
 
