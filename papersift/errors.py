@@ -48,3 +48,23 @@ class StoreError(PapersiftError):
     """The database could not be opened or written (bad path, full disk, newer schema)."""
 
     exit_code = 4
+
+
+class OaiProtocolError(ParseError):
+    """An OAI-PMH server answered with an ``<error>`` (``badResumptionToken``, ``badArgument``,
+    ...); ``code`` is the OAI error code."""
+
+    def __init__(self, path: str, line: int | None, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(path, line, f"OAI-PMH error {code}: {message}")
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, int | None, str]]:
+        return (ParseError, (self.path, self.line, f"OAI-PMH error {self.code}: {self.message}"))
+
+
+class HarvestError(PapersiftError):
+    """A live source could not be reached, or kept failing after the retries; what was
+    harvested before is kept and the next run resumes from there."""
+
+    exit_code = 6

@@ -246,6 +246,7 @@ FORMAT_RANK = {
     "bibtex": 1,
     "csv": 2,
     "json": 2,
+    "hf-api": 2,
     "pubpage": 3,
     "hf-daily": 4,
     "abstracts": 5,

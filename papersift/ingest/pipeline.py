@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,9 +17,9 @@ from pathlib import Path
 from papersift.errors import ParseError, UnknownFormatError, UsageError
 from papersift.ingest import dedup
 from papersift.ingest.formats import FormatSpec
-from papersift.ingest.reading import Prepared, read_batches, read_batches_in_worker
+from papersift.ingest.reading import BATCH, Prepared, prepare, read_batches, read_batches_in_worker
 from papersift.ingest.sources import reader_named, readers
-from papersift.models import Keys, Record, Skipped, SourcedRecord
+from papersift.models import Keys, ParseItem, Record, Skipped, SourcedRecord
 from papersift.store.base import NewPaper, NewRecord, Prefetched, Store
 
 SNIFF_BYTES = 64 * 1024
@@ -37,6 +37,9 @@ class FileReport:
     read: int = 0
     new: int = 0
     merged: int = 0
+    #: Records that replaced their own earlier version (live sources: same source, file and
+    #: locator, new content, such as a new upvote count).
+    updated: int = 0
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     merge_reasons: Counter[str] = field(default_factory=Counter)
@@ -74,14 +77,22 @@ class Ingester:
     (``Store.lookup_many``) and new papers are written ``WRITE_BATCH`` at a time. A record
     whose keys meet anything written or queued since that query is looked up again on its
     own (after writing the queue), so dedup always sees every earlier record.
+
+    With ``replace_same_origin`` a changed record whose paper already holds a record of the
+    same source, file and locator replaces that record instead of joining it: a live source
+    re-read (a day of Hugging Face papers with new upvotes, a revised arXiv listing) keeps
+    one record per entry.
     """
 
     WRITE_BATCH = 1000
 
-    def __init__(self, store: Store, report: FileReport, now: str) -> None:
+    def __init__(
+        self, store: Store, report: FileReport, now: str, replace_same_origin: bool = False
+    ) -> None:
         self.store = store
         self.report = report
         self.now = now
+        self.replace_same_origin = replace_same_origin
         self.pending: list[NewPaper] = []
         self.pending_keys: set[int] = set()
         self.prefetched: Prefetched | None = None
@@ -158,13 +169,56 @@ class Ingester:
             moved = {k for item in records for k in dedup.match_keys(item.record).all()}
             self.store.absorb(survivor, other, sorted(moved))
             self.store.log_merge(survivor, None, other, matches[other], self.now)
-        record_id = self.store.add_record(survivor, new)
         self.store.add_keys(survivor, keys.all())
-        self.store.log_merge(survivor, record_id, None, matches[survivor], self.now)
+        if self.replace_same_origin and self._replace(survivor, new):
+            self.report.updated += 1
+        else:
+            record_id = self.store.add_record(survivor, new)
+            self.store.log_merge(survivor, record_id, None, matches[survivor], self.now)
+            self.report.merged += 1
+            self.report.merge_reasons[matches[survivor]] += 1
         fields = dedup.merge_records(self.store.records_of(survivor))
         self.store.update_paper(survivor, fields, self.now)
-        self.report.merged += 1
-        self.report.merge_reasons[matches[survivor]] += 1
+
+    def _replace(self, paper_id: int, new: NewRecord) -> bool:
+        """Replace the paper's record of the same origin as ``new``, if it has one."""
+        paper = self.store.get_paper(paper_id)
+        origin = (new.source, new.file, new.record.locator)
+        for source in paper.sources if paper else ():
+            if (source.source, source.file, source.locator) == origin:
+                self.store.replace_record(source.record_id, new)
+                return True
+        return False
+
+
+def ingest_records(
+    store: Store,
+    items: Iterable[ParseItem],
+    report: FileReport,
+    *,
+    replace_same_origin: bool = False,
+    now: str | None = None,
+) -> None:
+    """Deduplicate parsed records into the store, counting into ``report`` (whose path,
+    format and source go with every record). Opens no transaction: the caller holds one, so
+    that it can write more (a harvest's resumption token) in the same commit."""
+    stamp = now or datetime.now(UTC).isoformat(timespec="seconds")
+    ingester = Ingester(store, report, stamp, replace_same_origin)
+    batch: list[Prepared] = []
+    for item in items:
+        report.read += 1
+        prepared = prepare(item, report.source)
+        if isinstance(prepared, Skipped):
+            report.skipped.append(prepared)
+            continue
+        report.fingerprints.append(prepared.fingerprint)
+        batch.append(prepared)
+        if len(batch) >= BATCH:
+            ingester.add_batch(batch)
+            batch = []
+    if batch:
+        ingester.add_batch(batch)
+    ingester.flush()
 
 
 def ingest_file(

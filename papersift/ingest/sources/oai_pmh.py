@@ -224,7 +224,8 @@ def _apply_header(record: Record, header: Element | None) -> None:
         record.extra["datestamp"] = datestamp
 
 
-def _record(element: Element, number: int) -> ParseItem:
+def record_item(element: Element, number: int) -> ParseItem:
+    """The Record (or Skipped) of one OAI ``<record>`` element, the ``number``-th of its list."""
     line = source_line(element)
     locator = f"record {number} (line {line})"
     header = element.find(f"{{{OAI}}}header")
@@ -260,7 +261,7 @@ def parse(stream: TextIO, filename: str) -> Iterator[ParseItem]:
             _check_error(element, filename)
             continue
         number += 1
-        yield _record(element, number)
+        yield record_item(element, number)
 
 
 def resumption_token(xml_text: str) -> str | None:
