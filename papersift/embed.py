@@ -74,6 +74,12 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
+def text_and_hash(title: str | None, abstract: str | None) -> tuple[str, str]:
+    """``(content_hash(text), text)`` of a paper: what ``Store.texts_to_embed`` is given."""
+    text = paper_text(title, abstract)
+    return content_hash(text), text
+
+
 def _normalise_rows(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
@@ -346,18 +352,20 @@ def _parse_spec(spec: str | None) -> tuple[str | None, int, int | None]:
     return spec, max_seq_length, None
 
 
-def load_embedder(spec: str | None) -> Embedder:
+def load_embedder(spec: str | None, *, device: str | None = None) -> Embedder:
     """The embedder named by ``spec`` (a config value or a CLI option).
 
     ``None``/``"default"``/``"all-MiniLM-L6-v2"``: the packaged all-MiniLM-L6-v2;
     ``"fake"``/``"fake-N"``: ``FakeEmbedder(N)`` (256 by default); anything else: the path
     of a local sentence-transformers model directory. A ``@N`` suffix on a model name or
     path (as ``Embedder.name`` writes it) sets the maximal sequence length to ``N``.
+    ``device`` (``"cpu"``, ``"cuda"``, ...; default: CUDA when available) is where a real
+    model runs; the fake one ignores it.
     """
     path, max_seq_length, fake_dim = _parse_spec(spec)
     if fake_dim is not None:
         return FakeEmbedder(fake_dim)
-    return SentenceTransformerEmbedder(path, max_seq_length=max_seq_length)
+    return SentenceTransformerEmbedder(path, device=device, max_seq_length=max_seq_length)
 
 
 def embedder_name(spec: str | None) -> str:
