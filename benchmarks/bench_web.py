@@ -2,16 +2,21 @@
 
 The library is bench_search.py's generated one (N papers with stored clustered vectors),
 copied so that the run may write to it. Eight readers get an account and 500 labels each
-(bench_feed.py's reader), and the server (uvicorn, one process, as `papersift serve` runs
-it) is started in a child process. Then C clients, each a loop of one request after the
-other for D seconds, log in as one of the readers and ask, at random: their feed page
-(the last ten years: shortlisted, then scored; a repeat is served from the feed cache until
-their 👍/👎 or the library change), a search page (2 to 3 words of a random title, hybrid:
-the query embedding is the fake embedder's, bench_search.py measures the real one), or a
-paper page (with its similar papers). Every 20th request of a client is a 👍, so feeds do
-get recomputed. Prints requests/s, p50/p99 per kind and the error count.
+(bench_feed.py's reader), and the server (uvicorn, W worker processes, as `papersift serve
+--workers W` runs it) is started in a child process. Then C clients, each a loop of one
+request after the other for D seconds (with --think T: after a random pause of T seconds on
+average, as a person reading), log in as one of the readers and ask, at random: their feed
+page (the last ten years: shortlisted, then scored; a repeat is served from the feed cache
+until their 👍/👎 or the library change), a search page (2 to 3 words of a random title,
+hybrid: the query embedding is the fake embedder's, bench_search.py measures the real one),
+or a paper page (with its similar papers). Every 20th request of a client is a 👍, which
+starts a re-ranking of that reader's feed in the background: a feed page asked for before it
+is done shows the previous ranking and is counted apart ("feed-stale"). Prints requests/s,
+p50/p99 per kind (after a warm-up: first rankings, caches) and the error count. The clients
+run on the same machine as the server.
 
-    python benchmarks/bench_web.py [--n 100000] [--clients 50] [--seconds 60]
+    python benchmarks/bench_web.py [--n 100000] [--clients 50] [--seconds 60] [--think 0]
+        [--workers 1]
 """
 
 from __future__ import annotations
@@ -103,6 +108,8 @@ async def client(
     ids: list[int],
     out: dict[str, list[float]],
     errors: list[str],
+    think: float,
+    counted_from: float,
 ) -> None:
     rng = random.Random(number)
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
@@ -113,6 +120,8 @@ async def client(
         csrf = found.group(1) if found else ""
         count = 0
         while time.perf_counter() < until:
+            if think > 0:  # a person reads before the next click
+                await asyncio.sleep(rng.expovariate(1 / think))
             count += 1
             kind = rng.choice(("feed", "search", "paper"))
             if count % 20 == 0:
@@ -136,7 +145,8 @@ async def client(
             except httpx.HTTPError as exc:
                 errors.append(f"{path}: {exc!r}")
                 continue
-            out.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+            if t >= counted_from:  # after the warm-up: first rankings, caches filling
+                out.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
 
 
 def main() -> None:
@@ -146,6 +156,18 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10,
+        help="seconds of load before the measured ones (errors count from the start)",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0,
+        help="mean seconds a client waits between requests (exponential; 0: none, saturation)",
+    )
     parser.add_argument(
         "--workers", type=int, default=1, help="server processes (papersift serve --workers)"
     )
@@ -180,21 +202,25 @@ def main() -> None:
         times: dict[str, list[float]] = {}
         errors: list[str] = []
         start = time.perf_counter()
-        until = start + args.seconds
+        counted_from = start + args.warmup
+        until = counted_from + args.seconds
 
         async def run() -> None:
             await asyncio.gather(
-                *(client(base, i, until, words, ids, times, errors) for i in range(args.clients))
+                *(
+                    client(base, i, until, words, ids, times, errors, args.think, counted_from)
+                    for i in range(args.clients)
+                )
             )
 
         asyncio.run(run())
-        elapsed = time.perf_counter() - start
+        elapsed = time.perf_counter() - counted_from
     finally:
         server.terminate()
         server.wait()
     total = sum(len(v) for v in times.values())
     print(
-        f"{args.clients} clients for {args.seconds:.0f} s on {args.n:,} papers, {args.workers} server worker(s): {total:,} requests, {total / elapsed:.1f} requests/s, {len(errors)} errors"
+        f"{args.clients} clients for {args.seconds:.0f} s (after {args.warmup:g} s of warm-up) on {args.n:,} papers, {args.workers} server worker(s), think time {args.think:g} s: {total:,} requests, {total / elapsed:.1f} requests/s, {len(errors)} errors"
     )
     every = sorted(x for v in times.values() for x in v)
     for kind, values in [*sorted(times.items()), ("all", every)]:

@@ -670,6 +670,18 @@ from papersift.cli_export import export  # noqa: E402
 
 cli.add_command(export)
 
+from papersift.cli_engine import embed  # noqa: E402
+
+cli.add_command(embed)
+
+from papersift.cli_sync import sync  # noqa: E402
+
+cli.add_command(sync)
+
+from papersift.cli_db import db  # noqa: E402
+
+cli.add_command(db)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes end in one readable line and a non-zero exit code."""

@@ -15,7 +15,7 @@ import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
@@ -42,6 +42,8 @@ DEFAULT_BASE_URL = "http://localhost:8000"
 SECURITIES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 DEFAULT_DAYS = 7
+#: A claim on a reader's digest older than this belongs to a run that died: taken over.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 #: 👍/👎 links of a digest work this long (seconds); unsubscribe links never expire.
 FEEDBACK_MAX_AGE = 30 * 24 * 3600
 FEEDBACK_SALT = "papersift.digest.feedback"
@@ -516,7 +518,25 @@ def _deliver(run: _Run, name: str, user: User | None) -> DigestOutcome:
     if user is None or not user.email:
         why = "no e-mail address" + (" (the reader has no account)" if user is None else "")
         return DigestOutcome(name, "skipped", why)
-    if reason := _skip_reason(run, user):
+    if run.mailer is None:  # a dry run claims nothing
+        return _compose_and_send(run, name, user)
+    day = run.day.isoformat()
+    now = datetime.now(UTC)
+    stale = (now - CLAIM_TIMEOUT).isoformat(timespec="seconds")
+    with run.store.transaction():
+        claimed = run.store.claim_digest(user.reader_id, day, _now(), stale)
+    if not claimed:
+        return DigestOutcome(name, "skipped", "another digest run is sending it right now")
+    try:
+        return _compose_and_send(run, name, user)
+    finally:
+        with run.store.transaction():
+            run.store.release_digest(user.reader_id, day)
+
+
+def _compose_and_send(run: _Run, name: str, user: User) -> DigestOutcome:
+    assert user.email
+    if reason := _skip_reason(run, user):  # read after the claim: a run just before us
         return DigestOutcome(name, "skipped", reason)
     try:
         hits = run.recommender.feed(name, run.feed)

@@ -16,8 +16,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from papersift.embed import Embedder, content_hash, paper_text
+from papersift.embed import Embedder, paper_text
+from papersift.engine import LocalEngine, embed_pending
 from papersift.errors import NotFoundError, PapersiftError, UsageError
+from papersift.index.database import DatabaseIndex, DatabaseVectors
 from papersift.index.lexical import SCORE_BUDGET, narrower_matches, parse_query, plan_match
 from papersift.index.vector import VectorIndex, open_index
 from papersift.models import Hit, SearchFilters
@@ -43,11 +45,6 @@ class IndexReport:
     model: str = ""
     vectors: int = 0
     index_kind: str = ""
-
-
-def text_and_hash(title: str | None, abstract: str | None) -> tuple[str, str]:
-    text = paper_text(title, abstract)
-    return content_hash(text), text
 
 
 @dataclass
@@ -84,20 +81,10 @@ class Searcher:
         report = IndexReport(model=self.model_name)
         with self.store.transaction():
             report.lexical = self.store.sync_lexical()
-        batches = list(self.store.texts_to_embed(self.model_name, text_and_hash))
-        total = sum(len(b) for b in batches)
-        done = 0
-        for batch in batches:
-            for start in range(0, len(batch), commit_every):
-                chunk = batch[start : start + commit_every]
-                vectors = self.embedder.encode([t for _, _, t in chunk], batch_size=batch_size)
-                rows = [(pid, h, vectors[i]) for i, (pid, h, _) in enumerate(chunk)]
-                with self.store.transaction():
-                    self.store.save_embeddings(self.model_name, rows)
-                done += len(chunk)
-                report.embedded += len(chunk)
-                if on_progress:
-                    on_progress(done, total)
+        engine = LocalEngine(lambda: self.embedder, encode_batch_size=batch_size)
+        report.embedded = embed_pending(
+            self.store, self.model_name, engine, commit_every, on_progress=on_progress
+        ).embedded
         index = self.vectors()
         report.vectors, report.index_kind = len(index), index.kind
         return report
@@ -116,12 +103,12 @@ class Searcher:
         """
         if self._index is not None:
             return self._index
+        if isinstance(self.store, DatabaseVectors):  # PostgreSQL searches its own vectors
+            self._index = self._database_index(self.store)
+            return self._index
         ids_in_store = self.store.embedding_ids(self.model_name)
         if len(ids_in_store) == 0:
-            raise NotIndexedError(
-                f"the library has no vectors for model {self.model_name!r} yet: "
-                "run `papersift index` first (or search with --mode lexical)"
-            )
+            raise _not_indexed(self.model_name)
         path = self._index_path()
         index, seq = _load_saved(path, self.index_kind)
         new_ids, matrix, last = self.store.embeddings_since(self.model_name, seq)
@@ -135,6 +122,12 @@ class Searcher:
         if path is not None and (len(new_ids) or len(gone)):
             _save(index, path, last, self.index_kind)
         self._index = index
+        return index
+
+    def _database_index(self, store: DatabaseVectors) -> VectorIndex:
+        index = DatabaseIndex(store, self.model_name, exact=self.index_kind == "exact")
+        if not len(index):
+            raise _not_indexed(self.model_name)
         return index
 
     # ------------------------------------------------------------------ searching
@@ -267,6 +260,13 @@ class Searcher:
                 hit.reasons.append(f"similar in meaning ({hit.similarity:.2f})")
             hits.append(hit)
         return hits
+
+
+def _not_indexed(model: str) -> NotIndexedError:
+    return NotIndexedError(
+        f"the library has no vectors for model {model!r} yet: "
+        "run `papersift index` first (or search with --mode lexical)"
+    )
 
 
 def _load_saved(path: Path | None, kind: str) -> tuple[VectorIndex | None, int]:

@@ -2,12 +2,11 @@
 links, one delivery per reader and day, retries after failures, skips, the CLI."""
 
 import re
-import shutil
 import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,6 +21,7 @@ from markupsafe import escape
 from papersift.accounts import Accounts, app_secret
 from papersift.cli import main
 from papersift.digest import (
+    CLAIM_TIMEOUT,
     FEEDBACK_SALT,
     BadLinkError,
     DigestReport,
@@ -43,6 +43,7 @@ from papersift.models import Hit, Paper
 from papersift.recommend import Recommender
 from papersift.search import Searcher
 from papersift.store import Store, open_store
+from tests.conftest import BACKENDS, copy_of_library, module_library_location
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 DAY = date(2025, 12, 31)
@@ -144,11 +145,11 @@ def _recommender(store: Store) -> Recommender:
     return Recommender(store, Searcher(store, lambda: FakeEmbedder(256), "fake-256"))
 
 
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=BACKENDS)
+def library(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The examples, users tomas and mara (with e-mail), nomail (without), reader guest:
-    built once, copied for each test."""
-    path = tmp_path_factory.mktemp("digest") / "library.db"
+    built once (on each backend), copied for each test."""
+    path = module_library_location(request, tmp_path_factory.mktemp("digest"))
     store = open_store(path)
     for example in sorted(EXAMPLES.iterdir()):
         if example.suffix != ".md":
@@ -168,10 +169,8 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, library: Path) -> Path:
-    path = tmp_path / "library.db"
-    shutil.copyfile(library, path)
-    return path
+def library_location(request: pytest.FixtureRequest, tmp_path: Path, library: str) -> str:
+    return copy_of_library(request, library, tmp_path)
 
 
 @pytest.fixture
@@ -298,6 +297,26 @@ def test_rerun_sends_nothing_twice(rec: Recommender, up: Server) -> None:
     days = [d.day for d in rec.store.digest_deliveries(mara)]
     assert days == ["2026-01-01", "2025-12-31"]
     assert not set(third.outcomes[0].paper_ids) & set(first.outcomes[0].paper_ids)
+
+
+def test_a_digest_another_run_is_sending_is_left_to_it(rec: Recommender, up: Server) -> None:
+    """Two runs at once (cron and a person): the one that claimed a reader's digest sends
+    it; a claim left by a run that died is taken over once it is old."""
+    mara, tomas = reader_id(rec, "mara"), reader_id(rec, "tomas")
+    now = datetime.now(UTC)
+    with rec.store.transaction():  # another run, busy with mara now; one died on tomas
+        assert rec.store.claim_digest(mara, DAY.isoformat(), now.isoformat(), "0")
+        old = (now - CLAIM_TIMEOUT - timedelta(minutes=1)).isoformat()
+        assert rec.store.claim_digest(tomas, DAY.isoformat(), old, "0")
+    report = send(rec, smtp_for(up))
+    assert statuses(report) == {"mara": "skipped", "nomail": "skipped", "tomas": "sent"}
+    assert "another digest run" in report.outcomes[0].detail
+    assert [m["To"] for m in up.inbox.messages] == ["tomas@example.org"]
+    with rec.store.transaction():  # the other run finishes without sending (say it failed)
+        rec.store.release_digest(mara, DAY.isoformat())
+    assert statuses(send(rec, smtp_for(up), readers=["mara"])) == {"mara": "sent"}
+    with rec.store.transaction():  # and no claim is left behind
+        assert rec.store.claim_digest(tomas, DAY.isoformat(), now.isoformat(), "0")
 
 
 def test_unreachable_server_is_recorded_and_the_next_run_sends_once(
@@ -450,13 +469,13 @@ def test_smtp_settings_from_env() -> None:
 # ---------------------------------------------------------------------------- the CLI
 
 
-def cli(capsys: Capture, db: Path, *args: str) -> tuple[int, str, str]:
+def cli(capsys: Capture, db: str, *args: str) -> tuple[int, str, str]:
     code = main(["--db", str(db), "--model", "fake", "digest", *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
 
-def cli_send(capsys: Capture, db: Path, server: Server, *args: str) -> tuple[int, str, str]:
+def cli_send(capsys: Capture, db: str, server: Server, *args: str) -> tuple[int, str, str]:
     return cli(
         capsys,
         db,
@@ -469,9 +488,9 @@ def cli_send(capsys: Capture, db: Path, server: Server, *args: str) -> tuple[int
 
 
 def test_cli_send_failure_is_one_line_per_reader_then_succeeds(
-    rec: Recommender, server: Server, db_path: Path, capsys: Capture
+    rec: Recommender, server: Server, library_location: str, capsys: Capture
 ) -> None:
-    code, out, err = cli_send(capsys, db_path, server, "--all")
+    code, out, err = cli_send(capsys, library_location, server, "--all")
     assert code == 5
     lines = err.strip().splitlines()
     refused = f"cannot reach SMTP server 127.0.0.1:{server.port}: Connection refused"
@@ -482,40 +501,42 @@ def test_cli_send_failure_is_one_line_per_reader_then_succeeds(
     assert "nomail: skipped (no e-mail address)" in out
     assert "0 sent, 2 failed, 1 skipped" in out
     server.start()
-    code, out, err = cli_send(capsys, db_path, server, "--all")
+    code, out, err = cli_send(capsys, library_location, server, "--all")
     assert code == 0 and err == ""
     assert "tomas: sent (3 papers to tomas@example.org)" in out
-    code, out, _ = cli_send(capsys, db_path, server, "--reader", "tomas")
+    code, out, _ = cli_send(capsys, library_location, server, "--reader", "tomas")
     assert code == 0 and "tomas: skipped (already sent" in out
     assert len(server.inbox.messages) == 2
 
 
 def test_cli_send_usage_errors(
-    rec: Recommender, up: Server, db_path: Path, capsys: Capture
+    rec: Recommender, up: Server, library_location: str, capsys: Capture
 ) -> None:
     for args in ((), ("--all", "--reader", "tomas")):
-        code, _, err = cli_send(capsys, db_path, up, *args)
+        code, _, err = cli_send(capsys, library_location, up, *args)
         assert code == 2 and err.startswith("papersift: error: give --reader NAME")
-    code, _, err = cli_send(capsys, db_path, up, "--reader", "tomas", "--day", "31.12.2025")
+    code, _, err = cli_send(
+        capsys, library_location, up, "--reader", "tomas", "--day", "31.12.2025"
+    )
     assert code == 2 and "YYYY-MM-DD" in err and "Traceback" not in err
-    code, out, _ = cli_send(capsys, db_path, up, "--all", "--dry-run")
+    code, out, _ = cli_send(capsys, library_location, up, "--all", "--dry-run")
     assert code == 0 and "tomas: would send (3 papers to tomas@example.org)" in out
     assert up.inbox.messages == []
 
 
 def test_cli_preview_prints_html_and_marks_nothing(
-    rec: Recommender, db_path: Path, capsys: Capture
+    rec: Recommender, library_location: str, capsys: Capture
 ) -> None:
     before = preview_ids(rec, "tomas")
     day = ("--day", DAY.isoformat(), "--days", str(DAYS))
-    code, out, _ = cli(capsys, db_path, "preview", "tomas", "--limit", "5", *day)
+    code, out, _ = cli(capsys, library_location, "preview", "tomas", "--limit", "5", *day)
     assert code == 0 and out.startswith("<!doctype html>") and out.rstrip().endswith("</html>")
     titles = [p.title or "" for p in rec.store.get_papers(before).values()]
     assert all(str(escape(t)) in out for t in titles)
     assert "http://localhost:8000/r/" in out  # $PAPERSIFT_BASE_URL unset
     assert preview_ids(rec, "tomas") == before
     assert rec.store.digest_deliveries(reader_id(rec, "tomas")) == []
-    code, _, err = cli(capsys, db_path, "preview", "nobody")
+    code, _, err = cli(capsys, library_location, "preview", "nobody")
     assert code == 3 and err.strip().startswith("papersift: error: no reader named 'nobody'")
-    code, out, _ = cli(capsys, db_path, "unsubscribe", "tomas")
+    code, out, _ = cli(capsys, library_location, "unsubscribe", "tomas")
     assert code == 0 and "tomas: unsubscribed" in out

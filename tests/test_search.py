@@ -19,6 +19,7 @@ from papersift.models import SearchFilters
 from papersift.rank.fusion import reciprocal_rank_fusion
 from papersift.search import NotIndexedError, Searcher
 from papersift.store import Store, open_store
+from tests.conftest import BACKENDS, new_pg_database
 from tests.support import FIXTURES
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -28,9 +29,15 @@ def make_searcher(store: Store, dim: int = 256) -> Searcher:
     return Searcher(store, lambda: FakeEmbedder(dim), f"fake-{dim}")
 
 
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
-    store = open_store(tmp_path_factory.mktemp("search") / "library.db")
+@pytest.fixture(scope="module", params=BACKENDS)
+def library(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Searcher]:
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("pg_cluster")
+        store = open_store(new_pg_database(cluster)[1])
+    else:
+        store = open_store(tmp_path_factory.mktemp("search") / "library.db")
     for path in sorted(EXAMPLES.iterdir()):
         if path.suffix != ".md":
             ingest_file(store, path)

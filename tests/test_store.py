@@ -1,4 +1,5 @@
-"""The SQLite store: migrations, location, and readable errors."""
+"""The store: migrations, location, and readable errors (SQLite here; test_store_postgres.py
+has PostgreSQL's)."""
 
 import sqlite3
 from pathlib import Path
@@ -66,8 +67,8 @@ def test_settings_precedence() -> None:
 
 
 @pytest.mark.parametrize("papers", [12, 300])  # small: all embedded ones; big: random ids
-def test_background_sample_has_vectors(store: Store, papers: int) -> None:
-    ingest_file(store, write_csv(store, papers))
+def test_background_sample_has_vectors(store: Store, papers: int, tmp_path: Path) -> None:
+    ingest_file(store, write_csv(tmp_path / "papers.csv", papers))
     ids = sorted(p.id for p in store.iter_papers())
     embedded = ids[::3]
     with store.transaction():
@@ -79,8 +80,7 @@ def test_background_sample_has_vectors(store: Store, papers: int) -> None:
     assert not len(store.random_embedded_ids(10, seed=1, model="other"))
 
 
-def write_csv(store: Store, n: int) -> Path:
-    path = Path(store.location).with_suffix(".csv")
+def write_csv(path: Path, n: int) -> Path:
     rows = "".join(f"Paper number {i} on topic {i * 7919 % 1000},2024-01-01\n" for i in range(n))
     path.write_text("title,date\n" + rows)
     return path

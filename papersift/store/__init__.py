@@ -12,7 +12,11 @@ def open_store(location: str | Path) -> Store:
     """Open (creating and migrating if needed) the library at a path or database URL."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        raise StoreError("the PostgreSQL backend is not available yet; use a SQLite file path")
+        try:
+            from papersift.store.postgres import PostgresStore
+        except ImportError as exc:  # psycopg is a dependency, but may be missing
+            raise StoreError(f"the PostgreSQL backend needs psycopg: {exc}") from exc
+        return PostgresStore(text)
     from papersift.store.sqlite import SQLiteStore
 
     return SQLiteStore(Path(text).expanduser())

@@ -289,6 +289,13 @@ class Store(Protocol):
         self, reader_id: int, day: str, paper_ids: Sequence[int], now: str
     ) -> None: ...
 
+    def claim_digest(self, reader_id: int, day: str, now: str, stale_before: str) -> bool:
+        """Claim the sending of a reader's digest of ``day`` (in a transaction): False
+        while another run holds the claim, taken at or after ``stale_before``."""
+        ...
+
+    def release_digest(self, reader_id: int, day: str) -> None: ...
+
     def record_digest_failed(
         self, reader_id: int, day: str, paper_ids: Sequence[int], error: str, now: str
     ) -> None:
@@ -300,6 +307,20 @@ class Store(Protocol):
     def resubscribe_digest(self, reader_id: int) -> bool: ...
 
     def digest_unsubscribed(self) -> dict[int, str]: ...
+
+    # -- live sources (papersift sync): where each harvest has got to
+    def sync_state(self, source: str, scope: str) -> SyncState | None:
+        """The saved state of one source and scope (an OAI set, a day), if any."""
+        ...
+
+    def save_sync_state(self, state: SyncState) -> None:
+        """Insert or replace the state of ``state.source`` and ``state.scope``."""
+        ...
+
+    def replace_record(self, record_id: int, new: NewRecord) -> None:
+        """Put a newer version of a record in place of the stored one (same paper, same
+        source, file and locator): a live source's record that changed upstream."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,3 +336,24 @@ class DigestDelivery:
     sent_at: str | None
     paper_ids: list[int]
     updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """Where a live source has got to (see migrations/0006_sync.sql).
+
+    ``high_water``: the latest datestamp of the last finished harvest. ``token``, ``cursor``,
+    ``window_from``, ``window_until`` and ``latest`` (the latest datestamp ingested so far):
+    a harvest that has not finished. ``complete``: a day that need not be fetched again.
+    """
+
+    source: str
+    scope: str
+    high_water: str | None = None
+    token: str | None = None
+    cursor: int | None = None
+    window_from: str | None = None
+    window_until: str | None = None
+    latest: str | None = None
+    complete: bool = False
+    updated_at: str = ""

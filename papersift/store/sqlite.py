@@ -20,6 +20,7 @@ from papersift.store.sqlite_accounts import SQLiteAccounts
 from papersift.store.sqlite_digests import SQLiteDigests
 from papersift.store.sqlite_readers import SQLiteReaders
 from papersift.store.sqlite_search import SQLiteSearch
+from papersift.store.sqlite_sync import SQLiteSync
 
 CACHE_KIB = 65536  # 64 MiB of page cache: more made no difference on the 200k benchmark
 _CHUNK = 900  # stay under SQLite's limit on bound variables per statement
@@ -87,7 +88,7 @@ def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
     return StoreError(f"database error in {location}: {text}")
 
 
-class SQLiteStore(SQLiteSearch, SQLiteReaders, SQLiteAccounts, SQLiteDigests):
+class SQLiteStore(SQLiteSearch, SQLiteReaders, SQLiteAccounts, SQLiteDigests, SQLiteSync):
     def __init__(self, path: Path) -> None:
         self.location = str(path)
         try:

@@ -27,6 +27,13 @@ _UPSERT = (
 )
 
 
+_CLAIM = (
+    "INSERT INTO digest_claims (reader_id, day, claimed_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (reader_id, day) DO UPDATE SET claimed_at = excluded.claimed_at "
+    "WHERE digest_claims.claimed_at < ?"
+)
+
+
 def _delivery(row: tuple[Any, ...]) -> DigestDelivery:
     return DigestDelivery(
         reader_id=row[0],
@@ -69,6 +76,17 @@ class SQLiteDigests:
     ) -> None:
         papers = orjson.dumps([int(i) for i in paper_ids]).decode()
         self.conn.execute(_UPSERT, (reader_id, day, "failed", error, None, papers, now))
+
+    def claim_digest(self, reader_id: int, day: str, now: str, stale_before: str) -> bool:
+        """Claim the sending of a reader's digest of ``day``: False when another run holds
+        it (claimed at or after ``stale_before``)."""
+        cursor = self.conn.execute(_CLAIM, (reader_id, day, now, stale_before))
+        return cursor.rowcount == 1
+
+    def release_digest(self, reader_id: int, day: str) -> None:
+        self.conn.execute(
+            "DELETE FROM digest_claims WHERE reader_id = ? AND day = ?", (reader_id, day)
+        )
 
     def unsubscribe_digest(self, reader_id: int, now: str) -> bool:
         """True when the reader was subscribed until now."""

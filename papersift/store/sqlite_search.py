@@ -14,6 +14,8 @@ from papersift.models import SearchFilters
 # Title matters most, then authors, then the abstract (tuned with `papersift evaluate-search`).
 BM25_WEIGHTS = (4.0, 2.0, 1.0)
 _AUTHORS_TEXT = "(SELECT group_concat(value, ', ') FROM json_each(p.authors))"
+#: Papers read per statement when listing what to embed.
+_PAGE = 2000
 
 
 class SQLiteSearch:
@@ -96,23 +98,30 @@ class SQLiteSearch:
     ) -> Iterator[list[tuple[int, str, str]]]:
         """Batches of (paper id, hash, text) whose stored vector is missing or stale.
 
-        ``content_hash(title, abstract) -> (hash, text)`` decides what is embedded.
+        ``content_hash(title, abstract) -> (hash, text)`` decides what is embedded. Papers
+        are read in pages by id, each page in its own statement, so memory stays flat
+        however large the library, and the caller may write (save vectors, commit) between
+        batches: vectors saved meanwhile are for papers already listed.
         """
-        stored = dict(
-            self.conn.execute(
-                "SELECT paper_id, content_hash FROM embeddings WHERE model = ?", (model,)
-            )
-        )
+        last = -1
         todo: list[tuple[int, str, str]] = []
-        for paper_id, title, abstract in self.conn.execute(
-            "SELECT id, title, abstract FROM papers ORDER BY id"
-        ).fetchall():
-            digest, text = content_hash(title, abstract)
-            if stored.get(paper_id) != digest:
-                todo.append((paper_id, digest, text))
-                if len(todo) >= batch:
-                    yield todo
-                    todo = []
+        while True:
+            page = self.conn.execute(
+                "SELECT p.id, p.title, p.abstract, e.content_hash FROM papers p "
+                "LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ? "
+                "WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                (model, last, _PAGE),
+            ).fetchall()
+            if not page:
+                break
+            last = page[-1][0]
+            for paper_id, title, abstract, stored in page:
+                digest, text = content_hash(title, abstract)
+                if stored != digest:
+                    todo.append((paper_id, digest, text))
+                    if len(todo) >= batch:
+                        yield todo
+                        todo = []
         if todo:
             yield todo
 

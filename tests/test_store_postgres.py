@@ -1,0 +1,187 @@
+"""What only the PostgreSQL store has: its migrations, errors, transactions, the FTS5 ->
+tsquery translation, accent folding and the pgvector HNSW search.
+
+Every test that takes the ``store`` fixture (test_store, test_ingest, test_search, ...) runs
+on PostgreSQL too; these cover the rest.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+
+from papersift.embed import FakeEmbedder
+from papersift.errors import StoreError
+from papersift.index.database import DatabaseIndex
+from papersift.ingest.pipeline import ingest_file
+from papersift.models import SearchFilters
+from papersift.search import Searcher
+from papersift.store import Store, open_store
+from papersift.store.pgcluster import PgCluster
+from papersift.store.postgres import PostgresStore, _masked
+from papersift.store.postgres_tsquery import to_tsquery_text, tsquery_alternatives
+from tests.support import FIXTURES
+
+
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[PostgresStore]:
+    store = open_store(pg_url)
+    assert isinstance(store, PostgresStore)
+    yield store
+    store.close()
+
+
+def test_migrations_are_recorded_and_applied_once(pg_url: str) -> None:
+    first = open_store(pg_url)
+    version = first.schema_version()
+    first.close()
+    store = open_store(pg_url)
+    assert store.schema_version() == version >= 6
+    assert isinstance(store, PostgresStore)
+    rows = store.conn.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
+    assert rows[0] == (1, "initial") and len(rows) == version
+    store.close()
+
+
+def test_newer_schema_is_refused(pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'now')")
+    with pytest.raises(StoreError, match="newer than this papersift"):
+        open_store(pg_url)
+
+
+def test_a_server_that_is_not_there(pg_cluster: PgCluster) -> None:
+    url = f"postgresql://someone:secret@127.0.0.1:{pg_cluster.port + 1}/nothing"
+    with pytest.raises(StoreError, match="cannot open the library") as caught:
+        open_store(url)
+    assert "secret" not in str(caught.value)
+    assert _masked(url) == f"postgresql://someone:***@127.0.0.1:{pg_cluster.port + 1}/nothing"
+
+
+def test_transactions_roll_back_and_do_not_nest(pg: PostgresStore) -> None:
+    with pytest.raises(RuntimeError), pg.transaction():
+        pg.add_reader("ada", "2024-01-01")
+        raise RuntimeError
+    assert pg.reader_id("ada") is None
+    with pytest.raises(StoreError, match="within a transaction"), pg.transaction():  # noqa: SIM117
+        with pg.transaction():
+            pass
+    with pg.transaction():
+        pg.add_reader("ada", "2024-01-01")
+    assert pg.reader_id("ada") is not None
+
+
+def test_a_failing_statement_becomes_a_store_error(pg: PostgresStore) -> None:
+    reader = pg.add_reader("ada", "2024-01-01")
+    with pytest.raises(StoreError, match="database error"), pg.transaction():
+        pg.add_user(reader, None, "h", "nobody-role", "tok", "2024-01-01")  # CHECK fails
+    assert pg.users() == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('"warmup"', ["'warmup'"]),
+        ('"learning rate" OR "warm"*', ["('learning' <-> 'rate')", "'warm':*"]),
+        ('"a" AND "b c"', ["'a' & ('b' <-> 'c')"]),
+        ('title : ("a" AND "b")', ["( 'a':A & 'b':A )"]),
+        ('title : ("opt"*)', ["( 'opt':*A )"]),
+        ('authors : ("tomas" "okafor")', ["( 'tomas':B & 'okafor':B )"]),
+        ("", []),
+        ('"" OR ")"', []),
+    ],
+)
+def test_fts5_expressions_become_tsqueries(expression: str, expected: list[str]) -> None:
+    assert tsquery_alternatives(expression) == expected
+
+
+def test_the_whole_expression_is_one_tsquery() -> None:
+    assert to_tsquery_text('"a" OR "b"') == "('a') | ('b')"
+    assert to_tsquery_text('"it\'s"') == "('it' <-> 's')"  # no quote reaches the tsquery
+
+
+def _library(store: Store) -> Searcher:
+    ingest_file(store, FIXTURES / "pubpage.txt")
+    ingest_file(store, FIXTURES / "hf_daily.txt")
+    searcher = Searcher(store, lambda: FakeEmbedder(64), "fake-64")
+    searcher.index()
+    return searcher
+
+
+def test_accents_hyphens_and_stems_match_as_in_sqlite(pg: PostgresStore, tmp_path: Path) -> None:
+    csv = tmp_path / "papers.csv"
+    csv.write_text(
+        "title,authors,date\n"
+        "Pre-training Schrödinger bridges,Tomás Okafor,2024-01-01\n"
+        "Warm starts for rewarmed optimizers,Ada Lovelace,2024-01-02\n"
+    )
+    sqlite = open_store(tmp_path / "library.db")
+    for store in (pg, sqlite):
+        ingest_file(store, csv)
+        searcher = Searcher(store, lambda: FakeEmbedder(64), "fake-64")
+        found = {
+            query: [h.paper.title for h in searcher.search(query, mode="lexical")]
+            for query in ("schrodinger", "pre-training", "rewarming", "author:okafor bridges")
+        }
+        assert found["schrodinger"] == ["Pre-training Schrödinger bridges"], store.location
+        assert found["pre-training"] == ["Pre-training Schrödinger bridges"], store.location
+        assert found["rewarming"] == ["Warm starts for rewarmed optimizers"], store.location
+        assert found["author:okafor bridges"] == ["Pre-training Schrödinger bridges"]
+    hit = Searcher(pg, lambda: FakeEmbedder(64), "fake-64").search("schrodinger", "lexical")[0]
+    assert hit.matched_terms == ["schrödinger"]  # shown as written, accent and all
+    sqlite.close()
+
+
+def test_semantic_search_runs_in_the_database(pg: PostgresStore) -> None:
+    searcher = _library(pg)
+    index = searcher.vectors()
+    assert isinstance(index, DatabaseIndex) and index.kind == "pgvector-hnsw"
+    assert len(index) == 6 and index.dim == 64
+    pg.conn.execute("SET enable_seqscan = off")  # six rows: a scan is cheaper, unless forbidden
+    plan = pg.conn.execute(
+        "EXPLAIN SELECT paper_id FROM embeddings WHERE model = 'fake-64' "
+        "ORDER BY vector::vector(64) <=> %s::vector(64) LIMIT 5",
+        (np.ones(64, np.float32),),
+    ).fetchall()
+    assert "embeddings_hnsw_" in " ".join(r[0] for r in plan)
+    pg.conn.execute("RESET enable_seqscan")
+    vector = pg.embedding_of(1, "fake-64")
+    assert vector is not None
+    hits = index.search(vector, 3)
+    assert hits[0][0] == 1 and hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    exact = pg.vector_search("fake-64", vector, 6, exact=True)
+    assert [p for p, _ in exact][:1] == [1] and len(exact) == 6
+    only = pg.vector_search("fake-64", vector, 6, candidates=np.array([2, 3], np.int64))
+    assert sorted(p for p, _ in only) == [2, 3]
+
+
+def test_ann_over_fetches_when_candidates_are_many(pg: PostgresStore, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import papersift.store.postgres_search as pgs
+
+    searcher = _library(pg)
+    monkeypatch.setattr(pgs, "EXACT_MAX", 0)
+    vector = pg.embedding_of(2, "fake-64")
+    assert vector is not None
+    everything = np.array([1, 2, 3, 4, 5, 6], np.int64)
+    assert next(p for p, _ in pg.vector_search("fake-64", vector, 3, everything)) == 2
+    hits = searcher.search("warm", "semantic", SearchFilters(since="2000-01-01"))
+    assert hits
+
+
+def test_exact_index_kind_skips_the_hnsw_index(pg: PostgresStore) -> None:
+    _library(pg)
+    searcher = Searcher(pg, lambda: FakeEmbedder(64), "fake-64", index_kind="exact")
+    assert searcher.vectors().kind == "pgvector-exact"
+    assert searcher.search("warm starts", mode="semantic")
+
+
+def test_saving_a_vector_again_moves_its_seq(pg: PostgresStore) -> None:
+    _library(pg)
+    _, _, before = pg.embeddings_since("fake-64", 0)
+    with pg.transaction():
+        pg.save_embeddings("fake-64", [(1, "new", np.ones(64, np.float32))])
+    ids, matrix, after = pg.embeddings_since("fake-64", before)
+    assert ids.tolist() == [1] and after > before
+    assert np.allclose(matrix[0], 1.0)
