@@ -60,6 +60,51 @@ def find_binaries() -> Path:
     return installs[0] / "bin"
 
 
+def _runs_as(binary: Path, user: str) -> bool:
+    entry = pwd.getpwnam(user)
+    try:
+        done = subprocess.run(
+            [str(binary), "--version"],
+            capture_output=True,
+            check=False,
+            cwd="/",
+            user=entry.pw_uid,
+            group=entry.pw_gid,
+            extra_groups=[],
+        )
+    except OSError:
+        return False
+    return done.returncode == 0
+
+
+def _reachable_by(bin_dir: Path, user: str) -> Path:
+    """``bin_dir``, or a copy of its installation under /tmp when ``user`` cannot run it
+    (a checkout in a folder only root may enter, as ``mktemp -d`` makes them)."""
+    if _runs_as(bin_dir / "postgres", user):
+        return bin_dir
+    install, package = bin_dir.parent, bin_dir.parent.parent
+    libs = package.with_name(f"{package.name}.libs")  # the wheel's shared libraries
+    stamp = int(install.stat().st_mtime)
+    root = Path(tempfile.gettempdir()) / f"papersift-{install.name}-{stamp}"
+    copy = root / package.name / install.name  # the same layout: rpaths are relative
+    if not (root / ".complete").exists():
+        partial = Path(tempfile.mkdtemp(prefix=f"{root.name}-", dir=root.parent))
+        for part in ("bin", "lib", "share"):
+            shutil.copytree(install / part, partial / package.name / install.name / part)
+        if libs.is_dir():
+            shutil.copytree(libs, partial / libs.name)
+        (partial / ".complete").touch()
+        for folder in (partial, partial / package.name):
+            folder.chmod(0o755)
+        try:
+            partial.rename(root)
+        except OSError:  # another process made it meanwhile
+            shutil.rmtree(partial, ignore_errors=True)
+    if not _runs_as(copy / "bin" / "postgres", user):
+        raise StoreError(f"user {user} cannot run PostgreSQL, not even from a copy in {root}")
+    return copy / "bin"
+
+
 def _version_of(path: Path) -> int:
     digits = path.name.removeprefix("pginstall")
     return int(digits) if digits.isdigit() else 16
@@ -97,6 +142,8 @@ class PgCluster:
         self.settings = {**SERVER_SETTINGS, **({} if durable else THROWAWAY_SETTINGS)}
         self.settings.update(settings or {})
         self.user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
+        if self.user is not None:
+            self.bin = _reachable_by(self.bin, self.user)
         self.started = False
 
     # ------------------------------------------------------------------ lifecycle
