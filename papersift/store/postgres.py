@@ -22,11 +22,11 @@ from papersift.errors import StoreError
 from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, LibraryStats, NewPaper, NewRecord, Prefetched
-from papersift.store.postgres_accounts import PostgresAccounts
-from papersift.store.postgres_digests import PostgresDigests
 from papersift.store.postgres_readers import PostgresReaders
 from papersift.store.postgres_search import PostgresSearch, register_vector_type
-from papersift.store.postgres_sync import PostgresSync
+from papersift.store.shared_accounts import SharedAccounts
+from papersift.store.shared_digests import SharedDigests
+from papersift.store.shared_sync import SharedSync
 from papersift.store.sqlite import _PAPER_COLUMNS, _RECORD_COLUMNS, _paper_values, _record_values
 
 #: Any number: held (for the transaction) by whoever assigns new paper ids or migrates.
@@ -62,9 +62,9 @@ def _store_error(exc: psycopg.Error, location: str) -> StoreError:
     return StoreError(f"database error in {location}: {text}")
 
 
-class PostgresStore(
-    PostgresSearch, PostgresReaders, PostgresAccounts, PostgresDigests, PostgresSync
-):
+class PostgresStore(PostgresSearch, PostgresReaders, SharedAccounts, SharedDigests, SharedSync):
+    _text_order = ' COLLATE "C"'
+
     def __init__(self, url: str) -> None:
         self.location = _masked(url)
         try:
@@ -77,6 +77,10 @@ class PostgresStore(
         except psycopg.Error as exc:
             self.conn.close()
             raise _store_error(exc, self.location) from exc
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        """Run a shared statement: its ``?`` placeholders become psycopg's ``%s``."""
+        return self.conn.execute(sql.replace("?", "%s"), params)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -1,4 +1,5 @@
-"""Readers, their interest signals and what their feeds showed, in PostgreSQL."""
+"""Readers, their interest signals and what their feeds showed, in PostgreSQL (what both
+backends share is in shared_readers.py)."""
 
 from __future__ import annotations
 
@@ -9,48 +10,15 @@ import numpy as np
 import psycopg
 from numpy.typing import NDArray
 
-from papersift.models import Reader, Signal
+from papersift.models import Signal
+from papersift.store.shared_readers import SharedReaders
 
 
-class PostgresReaders:
+class PostgresReaders(SharedReaders):
     """Mixed into PostgresStore; ``self.conn`` is its connection."""
 
     conn: psycopg.Connection[Any]
     embedding_ids: Callable[[str], NDArray[np.int64]]  # PostgresSearch's
-
-    def _one(self, query: str, params: Sequence[Any] = ()) -> Any:
-        row = self.conn.execute(query, params).fetchone()
-        return None if row is None else row[0]
-
-    def add_reader(self, name: str, now: str) -> int:
-        return int(
-            self._one(
-                "INSERT INTO readers (name, created_at) VALUES (%s, %s) "
-                "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-                (name, now),
-            )
-        )
-
-    def reader_id(self, name: str) -> int | None:
-        found = self._one("SELECT id FROM readers WHERE name = %s", (name,))
-        return None if found is None else int(found)
-
-    def remove_reader(self, reader_id: int) -> None:
-        self.conn.execute("DELETE FROM readers WHERE id = %s", (reader_id,))
-
-    def readers(self) -> list[Reader]:
-        rows = self.conn.execute(
-            "SELECT r.id, r.name, r.created_at, "
-            "(SELECT count(*) FROM reader_signals s WHERE s.reader_id = r.id AND s.label > 0), "
-            "(SELECT count(*) FROM reader_signals s WHERE s.reader_id = r.id AND s.label < 0), "
-            "(SELECT count(*) FROM reader_shown s WHERE s.reader_id = r.id) "
-            'FROM readers r ORDER BY r.name COLLATE "C"'
-        ).fetchall()
-        authors = self._reader_authors()
-        return [
-            Reader(r[0], r[1], r[2], authors.get(r[0], []), int(r[3]), int(r[4]), int(r[5]))
-            for r in rows
-        ]
 
     def _reader_authors(self) -> dict[int, list[str]]:
         found: dict[int, list[str]] = {}
@@ -87,37 +55,6 @@ class PostgresReaders:
                 [(reader_id, s.paper_id, s.kind, s.label, s.at) for s in signals],
             )
         return self._signal_count(reader_id) - before
-
-    def reader_version(self, reader_id: int) -> tuple[int, str, int, int]:
-        """Changes whenever the reader's signals or shown papers change."""
-        row = self.conn.execute(
-            "SELECT count(*), coalesce(max(at), ''), coalesce(sum(label * paper_id), 0), "
-            "(SELECT count(*) FROM reader_shown WHERE reader_id = %s) "
-            "FROM reader_signals WHERE reader_id = %s",
-            (reader_id, reader_id),
-        ).fetchone()
-        assert row is not None
-        return int(row[0]), str(row[1]), int(row[2]), int(row[3])
-
-    def remove_signals(self, reader_id: int, paper_id: int) -> int:
-        cursor = self.conn.execute(
-            "DELETE FROM reader_signals WHERE reader_id = %s AND paper_id = %s",
-            (reader_id, paper_id),
-        )
-        return cursor.rowcount
-
-    def _signal_count(self, reader_id: int) -> int:
-        return int(
-            self._one("SELECT count(*) FROM reader_signals WHERE reader_id = %s", (reader_id,))
-        )
-
-    def signals(self, reader_id: int) -> list[Signal]:
-        rows = self.conn.execute(
-            "SELECT paper_id, kind, label, at FROM reader_signals WHERE reader_id = %s "
-            "ORDER BY at, paper_id",
-            (reader_id,),
-        )
-        return [Signal(r[0], r[1], r[2], r[3]) for r in rows]
 
     def papers_of_records(self, fingerprints: Sequence[int]) -> list[int]:
         """The papers that records with these fingerprints belong to (each paper once)."""
@@ -169,15 +106,15 @@ class PostgresReaders:
         with ``cap``, counting stops there."""
         undated = int(
             self._one(
-                "SELECT count(*) FROM (SELECT 1 FROM papers WHERE date IS NULL LIMIT %s) AS u",
+                "SELECT count(*) FROM (SELECT 1 FROM papers WHERE date IS NULL LIMIT ?) AS u",
                 (cap,),
             )
         )
         limit = None if cap is None else max(0, cap - undated)
         dated = int(
             self._one(
-                "SELECT count(*) FROM (SELECT 1 FROM papers WHERE date >= %s AND date <= %s "
-                "LIMIT %s) AS d",
+                "SELECT count(*) FROM (SELECT 1 FROM papers WHERE date >= ? AND date <= ? "
+                "LIMIT ?) AS d",
                 (since, (until or "9999") + "\uffff", limit),
             )
         )

@@ -16,11 +16,11 @@ from papersift.errors import StoreError
 from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, LibraryStats, NewPaper, NewRecord, Prefetched
-from papersift.store.sqlite_accounts import SQLiteAccounts
-from papersift.store.sqlite_digests import SQLiteDigests
+from papersift.store.shared_accounts import SharedAccounts
+from papersift.store.shared_digests import SharedDigests
+from papersift.store.shared_sync import SharedSync
 from papersift.store.sqlite_readers import SQLiteReaders
 from papersift.store.sqlite_search import SQLiteSearch
-from papersift.store.sqlite_sync import SQLiteSync
 
 CACHE_KIB = 65536  # 64 MiB of page cache: more made no difference on the 200k benchmark
 _CHUNK = 900  # stay under SQLite's limit on bound variables per statement
@@ -88,7 +88,7 @@ def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
     return StoreError(f"database error in {location}: {text}")
 
 
-class SQLiteStore(SQLiteSearch, SQLiteReaders, SQLiteAccounts, SQLiteDigests, SQLiteSync):
+class SQLiteStore(SQLiteSearch, SQLiteReaders, SharedAccounts, SharedDigests, SharedSync):
     def __init__(self, path: Path) -> None:
         self.location = str(path)
         try:
@@ -104,6 +104,9 @@ class SQLiteStore(SQLiteSearch, SQLiteReaders, SQLiteAccounts, SQLiteDigests, SQ
             raise _store_error(exc, self.location) from exc
         except OSError as exc:
             raise StoreError(f"cannot create the library at {self.location}: {exc}") from exc
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -1,4 +1,5 @@
-"""Readers, their interest signals and what their feeds showed, in SQLite."""
+"""Readers, their interest signals and what their feeds showed, in SQLite (what both
+backends share is in shared_readers.py)."""
 
 from __future__ import annotations
 
@@ -8,40 +9,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from papersift.models import Reader, Signal
+from papersift.models import Signal
+from papersift.store.shared_readers import SharedReaders
 
 
-class SQLiteReaders:
+class SQLiteReaders(SharedReaders):
     """Mixed into SQLiteStore; ``self.conn`` is its connection."""
 
     conn: sqlite3.Connection
     embedding_ids: Callable[[str], NDArray[np.int64]]  # SQLiteSearch's
-
-    def add_reader(self, name: str, now: str) -> int:
-        cursor = self.conn.execute(
-            "INSERT INTO readers (name, created_at) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-            (name, now),
-        )
-        return int(cursor.fetchone()[0])
-
-    def reader_id(self, name: str) -> int | None:
-        row = self.conn.execute("SELECT id FROM readers WHERE name = ?", (name,)).fetchone()
-        return None if row is None else int(row[0])
-
-    def remove_reader(self, reader_id: int) -> None:
-        self.conn.execute("DELETE FROM readers WHERE id = ?", (reader_id,))
-
-    def readers(self) -> list[Reader]:
-        rows = self.conn.execute(
-            "SELECT r.id, r.name, r.created_at, "
-            "(SELECT count(*) FROM reader_signals s WHERE s.reader_id = r.id AND s.label > 0), "
-            "(SELECT count(*) FROM reader_signals s WHERE s.reader_id = r.id AND s.label < 0), "
-            "(SELECT count(*) FROM reader_shown s WHERE s.reader_id = r.id) "
-            "FROM readers r ORDER BY r.name"
-        ).fetchall()
-        authors = self._reader_authors()
-        return [Reader(r[0], r[1], r[2], authors.get(r[0], []), r[3], r[4], r[5]) for r in rows]
 
     def _reader_authors(self) -> dict[int, list[str]]:
         found: dict[int, list[str]] = {}
@@ -74,39 +50,6 @@ class SQLiteReaders:
             [(reader_id, s.paper_id, s.kind, s.label, s.at) for s in signals],
         )
         return self._signal_count(reader_id) - before
-
-    def reader_version(self, reader_id: int) -> tuple[int, str, int, int]:
-        """Changes whenever the reader's signals or shown papers change (a 👍 turned 👎
-        within the same second too: the label-weighted sum of paper ids moves)."""
-        row = self.conn.execute(
-            "SELECT count(*), coalesce(max(at), ''), coalesce(sum(label * paper_id), 0), "
-            "(SELECT count(*) FROM reader_shown WHERE reader_id = ?) "
-            "FROM reader_signals WHERE reader_id = ?",
-            (reader_id, reader_id),
-        ).fetchone()
-        return int(row[0]), str(row[1]), int(row[2]), int(row[3])
-
-    def remove_signals(self, reader_id: int, paper_id: int) -> int:
-        """Forget what a reader said about a paper (own, listed, liked, rated): how many."""
-        cursor = self.conn.execute(
-            "DELETE FROM reader_signals WHERE reader_id = ? AND paper_id = ?",
-            (reader_id, paper_id),
-        )
-        return cursor.rowcount
-
-    def _signal_count(self, reader_id: int) -> int:
-        row = self.conn.execute(
-            "SELECT count(*) FROM reader_signals WHERE reader_id = ?", (reader_id,)
-        ).fetchone()
-        return int(row[0])
-
-    def signals(self, reader_id: int) -> list[Signal]:
-        rows = self.conn.execute(
-            "SELECT paper_id, kind, label, at FROM reader_signals WHERE reader_id = ? "
-            "ORDER BY at, paper_id",
-            (reader_id,),
-        )
-        return [Signal(r[0], r[1], r[2], r[3]) for r in rows]
 
     def papers_of_records(self, fingerprints: Sequence[int]) -> list[int]:
         """The papers that records with these fingerprints belong to (each paper once)."""

@@ -1,24 +1,22 @@
-"""Live-source state in SQLite: one row per source and scope (see 0006_sync.sql)."""
+"""Live-source state (either backend): one row per source and scope (see 0006_sync.sql)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from papersift.store.base import NewRecord, SyncState
+from papersift.store.shared import SharedSQL
 
 _COLUMNS = (
     "source, scope, high_water, token, cursor, window_from, window_until, latest, complete, "
     "updated_at"
 )
+_UPDATES = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.replace(" ", "").split(",")[2:])
 
 
-class SQLiteSync:
-    """Mixed into SQLiteStore; ``self.conn`` is its connection."""
-
-    conn: sqlite3.Connection
+class SharedSync(SharedSQL):
+    """Mixed into SQLiteStore and PostgresStore."""
 
     def sync_state(self, source: str, scope: str) -> SyncState | None:
-        row = self.conn.execute(
+        row = self._execute(
             f"SELECT {_COLUMNS} FROM sync_state WHERE source = ? AND scope = ?", (source, scope)
         ).fetchone()
         if row is None:
@@ -37,8 +35,9 @@ class SQLiteSync:
         )
 
     def save_sync_state(self, state: SyncState) -> None:
-        self.conn.execute(
-            f"INSERT OR REPLACE INTO sync_state ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        self._execute(
+            f"INSERT INTO sync_state ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            f"ON CONFLICT (source, scope) DO UPDATE SET {_UPDATES}",
             (
                 state.source,
                 state.scope,
@@ -54,7 +53,7 @@ class SQLiteSync:
         )
 
     def replace_record(self, record_id: int, new: NewRecord) -> None:
-        self.conn.execute(
+        self._execute(
             "UPDATE records SET fingerprint = ?, locator = ?, format = ?, ingested_at = ?, "
             "data = ? WHERE id = ?",
             (new.fingerprint, new.record.locator, new.format, new.ingested_at, new.data, record_id),

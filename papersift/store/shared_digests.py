@@ -1,14 +1,14 @@
-"""E-mail digests in SQLite: one delivery per reader and day, and who unsubscribed."""
+"""E-mail digests (either backend): one delivery per reader and day, and who unsubscribed."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from papersift.store.base import DigestDelivery
+from papersift.store.shared import SharedSQL
 
 _DELIVERY = (
     "SELECT reader_id, day, status, attempts, last_error, sent_at, paper_ids, updated_at "
@@ -47,20 +47,18 @@ def _delivery(row: tuple[Any, ...]) -> DigestDelivery:
     )
 
 
-class SQLiteDigests:
-    """Mixed into SQLiteStore; ``self.conn`` is its connection."""
-
-    conn: sqlite3.Connection
+class SharedDigests(SharedSQL):
+    """Mixed into SQLiteStore and PostgresStore."""
 
     def digest_delivery(self, reader_id: int, day: str) -> DigestDelivery | None:
-        row = self.conn.execute(
+        row = self._execute(
             f"{_DELIVERY} WHERE reader_id = ? AND day = ?", (reader_id, day)
         ).fetchone()
         return None if row is None else _delivery(row)
 
     def digest_deliveries(self, reader_id: int) -> list[DigestDelivery]:
         """The reader's deliveries, the latest day first."""
-        rows = self.conn.execute(
+        rows = self._execute(
             f"{_DELIVERY} WHERE reader_id = ? ORDER BY day DESC", (reader_id,)
         ).fetchall()
         return [_delivery(row) for row in rows]
@@ -69,41 +67,37 @@ class SQLiteDigests:
         self, reader_id: int, day: str, paper_ids: Sequence[int], now: str
     ) -> None:
         papers = orjson.dumps([int(i) for i in paper_ids]).decode()
-        self.conn.execute(_UPSERT, (reader_id, day, "sent", None, now, papers, now))
+        self._execute(_UPSERT, (reader_id, day, "sent", None, now, papers, now))
 
     def record_digest_failed(
         self, reader_id: int, day: str, paper_ids: Sequence[int], error: str, now: str
     ) -> None:
         papers = orjson.dumps([int(i) for i in paper_ids]).decode()
-        self.conn.execute(_UPSERT, (reader_id, day, "failed", error, None, papers, now))
+        self._execute(_UPSERT, (reader_id, day, "failed", error, None, papers, now))
 
     def claim_digest(self, reader_id: int, day: str, now: str, stale_before: str) -> bool:
         """Claim the sending of a reader's digest of ``day``: False when another run holds
         it (claimed at or after ``stale_before``)."""
-        cursor = self.conn.execute(_CLAIM, (reader_id, day, now, stale_before))
+        cursor = self._execute(_CLAIM, (reader_id, day, now, stale_before))
         return cursor.rowcount == 1
 
     def release_digest(self, reader_id: int, day: str) -> None:
-        self.conn.execute(
-            "DELETE FROM digest_claims WHERE reader_id = ? AND day = ?", (reader_id, day)
-        )
+        self._execute("DELETE FROM digest_claims WHERE reader_id = ? AND day = ?", (reader_id, day))
 
     def unsubscribe_digest(self, reader_id: int, now: str) -> bool:
         """True when the reader was subscribed until now."""
-        cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO digest_unsubscribed (reader_id, at) VALUES (?, ?)",
+        cursor = self._execute(
+            "INSERT INTO digest_unsubscribed (reader_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (reader_id, now),
         )
         return cursor.rowcount == 1
 
     def resubscribe_digest(self, reader_id: int) -> bool:
         """True when the reader had unsubscribed."""
-        cursor = self.conn.execute(
-            "DELETE FROM digest_unsubscribed WHERE reader_id = ?", (reader_id,)
-        )
+        cursor = self._execute("DELETE FROM digest_unsubscribed WHERE reader_id = ?", (reader_id,))
         return cursor.rowcount == 1
 
     def digest_unsubscribed(self) -> dict[int, str]:
         """Reader ids of those who unsubscribed, and when."""
-        rows = self.conn.execute("SELECT reader_id, at FROM digest_unsubscribed").fetchall()
+        rows = self._execute("SELECT reader_id, at FROM digest_unsubscribed").fetchall()
         return {int(r[0]): str(r[1]) for r in rows}
