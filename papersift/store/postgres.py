@@ -21,13 +21,15 @@ from psycopg import pq
 from papersift.errors import StoreError
 from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
-from papersift.store.base import BLOCK_LIMIT, LibraryStats, NewPaper, NewRecord, Prefetched
+from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
 from papersift.store.postgres_readers import PostgresReaders
 from papersift.store.postgres_search import PostgresSearch, register_vector_type
 from papersift.store.shared_accounts import SharedAccounts
 from papersift.store.shared_digests import SharedDigests
+from papersift.store.shared_library import PAPER_COLUMNS as _PAPER_COLUMNS
+from papersift.store.shared_library import SharedLibrary
 from papersift.store.shared_sync import SharedSync
-from papersift.store.sqlite import _PAPER_COLUMNS, _RECORD_COLUMNS, _paper_values, _record_values
+from papersift.store.sqlite import _RECORD_COLUMNS, _paper_values, _record_values
 
 #: Any number: held (for the transaction) by whoever assigns new paper ids or migrates.
 _ID_LOCK = 7_253_001
@@ -62,7 +64,9 @@ def _store_error(exc: psycopg.Error, location: str) -> StoreError:
     return StoreError(f"database error in {location}: {text}")
 
 
-class PostgresStore(PostgresSearch, PostgresReaders, SharedAccounts, SharedDigests, SharedSync):
+class PostgresStore(
+    PostgresSearch, PostgresReaders, SharedAccounts, SharedDigests, SharedSync, SharedLibrary
+):
     _text_order = ' COLLATE "C"'
 
     def __init__(self, url: str) -> None:
@@ -314,97 +318,12 @@ class PostgresStore(PostgresSearch, PostgresReaders, SharedAccounts, SharedDiges
             found[row[0]].append(Source(*row[1:]))
         return found
 
-    def _papers(self, rows: list[tuple[Any, ...]]) -> list[Paper]:
-        sources = self._sources([row[0] for row in rows])
-        return [
-            Paper(
-                id=row[0],
-                title=row[1],
-                abstract=row[2],
-                abstract_truncated=bool(row[3]),
-                authors=orjson.loads(row[4]),
-                authors_truncated=bool(row[5]),
-                n_authors=row[6],
-                date=row[7],
-                arxiv_id=row[8],
-                doi=row[9],
-                upvotes=row[10],
-                categories=orjson.loads(row[11]),
-                organizations=orjson.loads(row[12]),
-                url=row[13],
-                venue=row[14],
-                sources=sources[row[0]],
-            )
-            for row in rows
-        ]
-
     def get_papers(self, paper_ids: Sequence[int]) -> dict[int, Paper]:
         rows = self.conn.execute(
             f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id = ANY(%s::bigint[])",
             (_ints(paper_ids),),
         ).fetchall()
         return {p.id: p for p in self._papers(rows)}
-
-    def get_paper(self, paper_id: int) -> Paper | None:
-        papers = self.get_papers([paper_id])
-        return papers.get(paper_id)
-
-    def iter_papers(self, limit: int | None = None, offset: int = 0) -> Iterator[Paper]:
-        remaining = limit if limit is not None else -1
-        last_id = -1
-        skip = offset
-        while remaining != 0:
-            page = 500 if remaining < 0 else min(500, remaining)
-            rows = self.conn.execute(
-                f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id > %s ORDER BY id "
-                "LIMIT %s OFFSET %s",
-                (last_id, page, skip),
-            ).fetchall()
-            if not rows:
-                return
-            skip = 0
-            last_id = rows[-1][0]
-            yield from self._papers(rows)
-            remaining = remaining - len(rows) if remaining > 0 else remaining
-
-    def merge_log(self, paper_id: int) -> list[tuple[str, int | None, int | None, str]]:
-        rows = self.conn.execute(
-            "SELECT reason, record_id, merged_id, at FROM merges WHERE paper_id = %s ORDER BY id",
-            (paper_id,),
-        )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-    def stats(self) -> LibraryStats:
-        c = self.conn
-
-        def one(sql: str) -> Any:
-            row = c.execute(sql).fetchone()
-            return row[0] if row else None
-
-        def counts(sql: str) -> dict[str, int]:
-            return {str(k): int(v) for k, v in c.execute(sql)}
-
-        return LibraryStats(
-            papers=one("SELECT count(*) FROM papers"),
-            records=one("SELECT count(*) FROM records"),
-            merged_papers=one(
-                "SELECT count(*) FROM (SELECT paper_id FROM records GROUP BY paper_id "
-                "HAVING count(*) > 1) AS merged"
-            ),
-            with_abstract=one("SELECT count(*) FROM papers WHERE abstract IS NOT NULL"),
-            with_arxiv_id=one("SELECT count(*) FROM papers WHERE arxiv_id IS NOT NULL"),
-            with_doi=one("SELECT count(*) FROM papers WHERE doi IS NOT NULL"),
-            by_source=counts(
-                "SELECT source, count(*) FROM records GROUP BY source ORDER BY source"
-            ),
-            by_format=counts(
-                "SELECT format, count(*) FROM records GROUP BY format ORDER BY format"
-            ),
-            earliest=one("SELECT min(date) FROM papers"),
-            latest=one("SELECT max(date) FROM papers"),
-            schema_version=self.schema_version(),
-            location=self.location,
-        )
 
 
 def _ints(values: Sequence[Any]) -> list[int]:

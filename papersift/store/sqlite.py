@@ -15,19 +15,17 @@ import orjson
 from papersift.errors import StoreError
 from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
-from papersift.store.base import BLOCK_LIMIT, LibraryStats, NewPaper, NewRecord, Prefetched
+from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
 from papersift.store.shared_accounts import SharedAccounts
 from papersift.store.shared_digests import SharedDigests
+from papersift.store.shared_library import PAPER_COLUMNS as _PAPER_COLUMNS
+from papersift.store.shared_library import SharedLibrary
 from papersift.store.shared_sync import SharedSync
 from papersift.store.sqlite_readers import SQLiteReaders
 from papersift.store.sqlite_search import SQLiteSearch
 
 CACHE_KIB = 65536  # 64 MiB of page cache: more made no difference on the 200k benchmark
 _CHUNK = 900  # stay under SQLite's limit on bound variables per statement
-_PAPER_COLUMNS = (
-    "title, abstract, abstract_truncated, authors, authors_truncated, n_authors, date, "
-    "arxiv_id, doi, upvotes, categories, organizations, url, venue"
-)
 
 
 def _paper_values(fields: Record) -> tuple[Any, ...]:
@@ -88,7 +86,9 @@ def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
     return StoreError(f"database error in {location}: {text}")
 
 
-class SQLiteStore(SQLiteSearch, SQLiteReaders, SharedAccounts, SharedDigests, SharedSync):
+class SQLiteStore(
+    SQLiteSearch, SQLiteReaders, SharedAccounts, SharedDigests, SharedSync, SharedLibrary
+):
     def __init__(self, path: Path) -> None:
         self.location = str(path)
         try:
@@ -313,89 +313,9 @@ class SQLiteStore(SQLiteSearch, SQLiteReaders, SharedAccounts, SharedDigests, Sh
             found[row[0]].append(Source(*row[1:]))
         return found
 
-    def _papers(self, rows: list[tuple[Any, ...]]) -> list[Paper]:
-        sources = self._sources([row[0] for row in rows])
-        return [
-            Paper(
-                id=row[0],
-                title=row[1],
-                abstract=row[2],
-                abstract_truncated=bool(row[3]),
-                authors=orjson.loads(row[4]),
-                authors_truncated=bool(row[5]),
-                n_authors=row[6],
-                date=row[7],
-                arxiv_id=row[8],
-                doi=row[9],
-                upvotes=row[10],
-                categories=orjson.loads(row[11]),
-                organizations=orjson.loads(row[12]),
-                url=row[13],
-                venue=row[14],
-                sources=sources[row[0]],
-            )
-            for row in rows
-        ]
-
     def get_papers(self, paper_ids: Sequence[int]) -> dict[int, Paper]:
         sql = f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id IN ({{marks}})"
         return {p.id: p for p in self._papers(list(self._in_chunks(sql, list(paper_ids))))}
-
-    def get_paper(self, paper_id: int) -> Paper | None:
-        rows = self.conn.execute(
-            f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,)
-        ).fetchall()
-        papers = self._papers(rows)
-        return papers[0] if papers else None
-
-    def iter_papers(self, limit: int | None = None, offset: int = 0) -> Iterator[Paper]:
-        remaining = limit if limit is not None else -1
-        last_id = -1
-        skip = offset
-        while remaining != 0:
-            page = 500 if remaining < 0 else min(500, remaining)
-            rows = self.conn.execute(
-                f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id > ? ORDER BY id "
-                "LIMIT ? OFFSET ?",
-                (last_id, page, skip),
-            ).fetchall()
-            if not rows:
-                return
-            skip = 0
-            last_id = rows[-1][0]
-            yield from self._papers(rows)
-            remaining = remaining - len(rows) if remaining > 0 else remaining
-
-    def merge_log(self, paper_id: int) -> list[tuple[str, int | None, int | None, str]]:
-        rows = self.conn.execute(
-            "SELECT reason, record_id, merged_id, at FROM merges WHERE paper_id = ? ORDER BY id",
-            (paper_id,),
-        )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-    def stats(self) -> LibraryStats:
-        c = self.conn
-
-        def one(sql: str) -> Any:
-            return c.execute(sql).fetchone()[0]
-
-        return LibraryStats(
-            papers=one("SELECT count(*) FROM papers"),
-            records=one("SELECT count(*) FROM records"),
-            merged_papers=one(
-                "SELECT count(*) FROM (SELECT paper_id FROM records GROUP BY paper_id "
-                "HAVING count(*) > 1)"
-            ),
-            with_abstract=one("SELECT count(*) FROM papers WHERE abstract IS NOT NULL"),
-            with_arxiv_id=one("SELECT count(*) FROM papers WHERE arxiv_id IS NOT NULL"),
-            with_doi=one("SELECT count(*) FROM papers WHERE doi IS NOT NULL"),
-            by_source=dict(c.execute("SELECT source, count(*) FROM records GROUP BY source")),
-            by_format=dict(c.execute("SELECT format, count(*) FROM records GROUP BY format")),
-            earliest=one("SELECT min(date) FROM papers"),
-            latest=one("SELECT max(date) FROM papers"),
-            schema_version=self.schema_version(),
-            location=self.location,
-        )
 
 
 def _now() -> str:

@@ -1,0 +1,116 @@
+"""Reading papers back (either backend): papers with their sources, paging, merges, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+
+from papersift.models import Paper, Source
+from papersift.store.base import LibraryStats
+from papersift.store.shared import SharedSQL
+
+PAPER_COLUMNS = (
+    "title, abstract, abstract_truncated, authors, authors_truncated, n_authors, date, "
+    "arxiv_id, doi, upvotes, categories, organizations, url, venue"
+)
+#: Papers read per statement by iter_papers.
+_PAGE = 500
+
+
+class SharedLibrary(SharedSQL):
+    """Mixed into SQLiteStore and PostgresStore, which say how to read many ids at once."""
+
+    location: str
+
+    def get_papers(self, paper_ids: Sequence[int]) -> dict[int, Paper]:
+        raise NotImplementedError
+
+    def _sources(self, paper_ids: Sequence[int]) -> dict[int, list[Source]]:
+        raise NotImplementedError
+
+    def schema_version(self) -> int:
+        raise NotImplementedError
+
+    def _papers(self, rows: Sequence[tuple[Any, ...]]) -> list[Paper]:
+        """Papers from rows of ``id, PAPER_COLUMNS``, each with its sources."""
+        sources = self._sources([row[0] for row in rows])
+        return [
+            Paper(
+                id=row[0],
+                title=row[1],
+                abstract=row[2],
+                abstract_truncated=bool(row[3]),
+                authors=orjson.loads(row[4]),
+                authors_truncated=bool(row[5]),
+                n_authors=row[6],
+                date=row[7],
+                arxiv_id=row[8],
+                doi=row[9],
+                upvotes=row[10],
+                categories=orjson.loads(row[11]),
+                organizations=orjson.loads(row[12]),
+                url=row[13],
+                venue=row[14],
+                sources=sources[row[0]],
+            )
+            for row in rows
+        ]
+
+    def get_paper(self, paper_id: int) -> Paper | None:
+        return self.get_papers([paper_id]).get(paper_id)
+
+    def iter_papers(self, limit: int | None = None, offset: int = 0) -> Iterator[Paper]:
+        remaining = limit if limit is not None else -1
+        last_id = -1
+        skip = offset
+        while remaining != 0:
+            page = _PAGE if remaining < 0 else min(_PAGE, remaining)
+            rows = self._execute(
+                f"SELECT id, {PAPER_COLUMNS} FROM papers WHERE id > ? ORDER BY id LIMIT ? OFFSET ?",
+                (last_id, page, skip),
+            ).fetchall()
+            if not rows:
+                return
+            skip = 0
+            last_id = rows[-1][0]
+            yield from self._papers(rows)
+            remaining = remaining - len(rows) if remaining > 0 else remaining
+
+    def merge_log(self, paper_id: int) -> list[tuple[str, int | None, int | None, str]]:
+        rows = self._execute(
+            "SELECT reason, record_id, merged_id, at FROM merges WHERE paper_id = ? ORDER BY id",
+            (paper_id,),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def stats(self) -> LibraryStats:
+        def one(sql: str) -> Any:
+            row = self._execute(sql).fetchone()
+            return row[0] if row else None
+
+        def counts(column: str) -> dict[str, int]:
+            rows = self._execute(
+                f"SELECT {column}, count(*) FROM records GROUP BY {column} "
+                f"ORDER BY {column}{self._text_order}"
+            )
+            return {str(k): int(v) for k, v in rows}
+
+        return LibraryStats(
+            papers=one("SELECT count(*) FROM papers"),
+            records=one("SELECT count(*) FROM records"),
+            merged_papers=one(
+                "SELECT count(*) FROM (SELECT paper_id FROM records GROUP BY paper_id "
+                "HAVING count(*) > 1) AS merged"
+            ),
+            with_abstract=one("SELECT count(*) FROM papers WHERE abstract IS NOT NULL"),
+            with_arxiv_id=one("SELECT count(*) FROM papers WHERE arxiv_id IS NOT NULL"),
+            with_doi=one("SELECT count(*) FROM papers WHERE doi IS NOT NULL"),
+            by_source=counts("source"),
+            by_format=counts("format"),
+            earliest=one("SELECT min(date) FROM papers"),
+            latest=one("SELECT max(date) FROM papers"),
+            schema_version=self.schema_version(),
+            location=self.location,
+        )
