@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -39,8 +39,6 @@ FILTER_ANN_MIN_SHARE = 0.05
 EXACT_MAX = 5_000
 FILTER_OVERFETCH = 2.0
 _MARK_START, _MARK_END = "\x01", "\x02"
-#: Papers read per statement when listing what to embed.
-_PAGE = 2000
 #: maintenance_work_mem for building the HNSW index, unless the server allows more. The build
 #: is several times faster while the graph fits (about 2 GB a million 384-dim vectors): set
 #: the server's maintenance_work_mem higher for a big library (README, "Running it for a lab").
@@ -207,33 +205,6 @@ class PostgresSearch:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     # ------------------------------------------------------------------ embeddings
-
-    def texts_to_embed(
-        self, model: str, content_hash: Any, batch: int = 1000
-    ) -> Iterator[list[tuple[int, str, str]]]:
-        """Batches of (paper id, hash, text) whose stored vector is missing or stale, read
-        in pages by id (as SQLiteSearch.texts_to_embed)."""
-        last = -1
-        todo: list[tuple[int, str, str]] = []
-        while True:
-            page = self.conn.execute(
-                "SELECT p.id, p.title, p.abstract, e.content_hash FROM papers p "
-                "LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = %s "
-                "WHERE p.id > %s ORDER BY p.id LIMIT %s",
-                (model, last, _PAGE),
-            ).fetchall()
-            if not page:
-                break
-            last = page[-1][0]
-            for paper_id, title, abstract, stored in page:
-                digest, text = content_hash(title, abstract)
-                if stored != digest:
-                    todo.append((paper_id, digest, text))
-                    if len(todo) >= batch:
-                        yield todo
-                        todo = []
-        if todo:
-            yield todo
 
     def save_embeddings(
         self, model: str, rows: Sequence[tuple[int, str, NDArray[np.float32]]]

@@ -15,8 +15,9 @@ PAPER_COLUMNS = (
     "title, abstract, abstract_truncated, authors, authors_truncated, n_authors, date, "
     "arxiv_id, doi, upvotes, categories, organizations, url, venue"
 )
-#: Papers read per statement by iter_papers.
+#: Papers read per statement by iter_papers, and by texts_to_embed.
 _PAGE = 500
+_EMBED_PAGE = 2000
 
 
 class SharedLibrary(SharedSQL):
@@ -114,3 +115,35 @@ class SharedLibrary(SharedSQL):
             schema_version=self.schema_version(),
             location=self.location,
         )
+
+    def texts_to_embed(
+        self, model: str, content_hash: Any, batch: int = 1000
+    ) -> Iterator[list[tuple[int, str, str]]]:
+        """Batches of (paper id, hash, text) whose stored vector is missing or stale.
+
+        ``content_hash(title, abstract) -> (hash, text)`` decides what is embedded. Papers
+        are read in pages by id, each page in its own statement, so memory stays flat
+        however large the library, and the caller may write (save vectors, commit) between
+        batches: vectors saved meanwhile are for papers already listed.
+        """
+        last = -1
+        todo: list[tuple[int, str, str]] = []
+        while True:
+            page = self._execute(
+                "SELECT p.id, p.title, p.abstract, e.content_hash FROM papers p "
+                "LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ? "
+                "WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                (model, last, _EMBED_PAGE),
+            ).fetchall()
+            if not page:
+                break
+            last = page[-1][0]
+            for paper_id, title, abstract, stored in page:
+                digest, text = content_hash(title, abstract)
+                if stored != digest:
+                    todo.append((paper_id, digest, text))
+                    if len(todo) >= batch:
+                        yield todo
+                        todo = []
+        if todo:
+            yield todo

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,8 +14,6 @@ from papersift.models import SearchFilters
 # Title matters most, then authors, then the abstract (tuned with `papersift evaluate-search`).
 BM25_WEIGHTS = (4.0, 2.0, 1.0)
 _AUTHORS_TEXT = "(SELECT group_concat(value, ', ') FROM json_each(p.authors))"
-#: Papers read per statement when listing what to embed.
-_PAGE = 2000
 
 
 class SQLiteSearch:
@@ -92,38 +90,6 @@ class SQLiteSearch:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     # ------------------------------------------------------------------ embeddings
-
-    def texts_to_embed(
-        self, model: str, content_hash: Any, batch: int = 1000
-    ) -> Iterator[list[tuple[int, str, str]]]:
-        """Batches of (paper id, hash, text) whose stored vector is missing or stale.
-
-        ``content_hash(title, abstract) -> (hash, text)`` decides what is embedded. Papers
-        are read in pages by id, each page in its own statement, so memory stays flat
-        however large the library, and the caller may write (save vectors, commit) between
-        batches: vectors saved meanwhile are for papers already listed.
-        """
-        last = -1
-        todo: list[tuple[int, str, str]] = []
-        while True:
-            page = self.conn.execute(
-                "SELECT p.id, p.title, p.abstract, e.content_hash FROM papers p "
-                "LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ? "
-                "WHERE p.id > ? ORDER BY p.id LIMIT ?",
-                (model, last, _PAGE),
-            ).fetchall()
-            if not page:
-                break
-            last = page[-1][0]
-            for paper_id, title, abstract, stored in page:
-                digest, text = content_hash(title, abstract)
-                if stored != digest:
-                    todo.append((paper_id, digest, text))
-                    if len(todo) >= batch:
-                        yield todo
-                        todo = []
-        if todo:
-            yield todo
 
     def save_embeddings(
         self, model: str, rows: Sequence[tuple[int, str, NDArray[np.float32]]]
