@@ -219,6 +219,8 @@ def test_a_record_that_bridges_two_papers_merges_them(store: Store, tmp_path: Pa
     papers = list(store.iter_papers())
     assert len(papers) == 1 and len(papers[0].sources) == 3
     assert store.resolve_paper_id("2") == store.resolve_paper_id("1") == papers[0].id
+    assert store.resolve_paper_id("3") is None
+    assert store.resolve_paper_id("99999999999999999999") is None  # too big for either database
     assert [m[2] for m in store.merge_log(papers[0].id) if m[2]] == [2]  # paper 2 was absorbed
     # the absorbed paper's keys now lead to the survivor
     assert ingest_file(store, tmp_path / "late.jsonl").merged == 1

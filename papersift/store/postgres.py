@@ -19,7 +19,6 @@ import psycopg
 from psycopg import pq
 
 from papersift.errors import StoreError
-from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
 from papersift.store.postgres_readers import PostgresReaders
@@ -272,40 +271,7 @@ class PostgresStore(
             (merged, survivor),
         )
 
-    def log_merge(
-        self, paper_id: int, record_id: int | None, merged_id: int | None, reason: str, now: str
-    ) -> None:
-        self.conn.execute(
-            "INSERT INTO merges (paper_id, record_id, merged_id, reason, at) "
-            "VALUES (%s,%s,%s,%s,%s)",
-            (paper_id, record_id, merged_id, reason, now),
-        )
-
     # ------------------------------------------------------------------ reading
-
-    def resolve_paper_id(self, ident: str) -> int | None:
-        ident = ident.strip()
-        if ident.isdigit():
-            number = int(ident)
-            if number >= 2**63:
-                return None
-            if self.conn.execute("SELECT 1 FROM papers WHERE id = %s", (number,)).fetchone():
-                return number
-            row = self.conn.execute(
-                "SELECT new_id FROM paper_aliases WHERE old_id = %s", (number,)
-            ).fetchone()
-            return int(row[0]) if row else None
-        for column, value in (
-            ("doi", normalize_doi(ident)),
-            ("arxiv_id", normalize_arxiv_id(ident)),
-        ):
-            if value:
-                row = self.conn.execute(
-                    f"SELECT id FROM papers WHERE {column} = %s ORDER BY id LIMIT 1", (value,)
-                ).fetchone()
-                if row:
-                    return int(row[0])
-        return None
 
     def _sources(self, paper_ids: Sequence[int]) -> dict[int, list[Source]]:
         found: dict[int, list[Source]] = {pid: [] for pid in paper_ids}

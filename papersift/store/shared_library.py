@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, Source
 from papersift.store.base import LibraryStats
 from papersift.store.shared import SharedSQL
@@ -33,6 +34,40 @@ class SharedLibrary(SharedSQL):
 
     def schema_version(self) -> int:
         raise NotImplementedError
+
+    def log_merge(
+        self, paper_id: int, record_id: int | None, merged_id: int | None, reason: str, now: str
+    ) -> None:
+        self._execute(
+            "INSERT INTO merges (paper_id, record_id, merged_id, reason, at) VALUES (?,?,?,?,?)",
+            (paper_id, record_id, merged_id, reason, now),
+        )
+
+    def resolve_paper_id(self, ident: str) -> int | None:
+        """A paper's id from its number (or a number it was merged away from), arXiv id or
+        DOI; None when the library has no such paper."""
+        ident = ident.strip()
+        if ident.isdigit():
+            number = int(ident)
+            if number >= 2**63:  # no row has it, and neither database takes it
+                return None
+            if self._execute("SELECT 1 FROM papers WHERE id = ?", (number,)).fetchone():
+                return number
+            row = self._execute(
+                "SELECT new_id FROM paper_aliases WHERE old_id = ?", (number,)
+            ).fetchone()
+            return int(row[0]) if row else None
+        for column, value in (
+            ("doi", normalize_doi(ident)),
+            ("arxiv_id", normalize_arxiv_id(ident)),
+        ):
+            if value:
+                row = self._execute(
+                    f"SELECT id FROM papers WHERE {column} = ? ORDER BY id LIMIT 1", (value,)
+                ).fetchone()
+                if row:
+                    return int(row[0])
+        return None
 
     def _papers(self, rows: Sequence[tuple[Any, ...]]) -> list[Paper]:
         """Papers from rows of ``id, PAPER_COLUMNS``, each with its sources."""

@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 
 from papersift.errors import StoreError
-from papersift.identifiers import normalize_arxiv_id, normalize_doi
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
 from papersift.store.shared_accounts import SharedAccounts
@@ -271,37 +270,7 @@ class SQLiteStore(
         c.execute("DELETE FROM papers WHERE id = ?", (merged,))
         c.execute("INSERT OR REPLACE INTO paper_aliases VALUES (?, ?)", (merged, survivor))
 
-    def log_merge(
-        self, paper_id: int, record_id: int | None, merged_id: int | None, reason: str, now: str
-    ) -> None:
-        self.conn.execute(
-            "INSERT INTO merges (paper_id, record_id, merged_id, reason, at) VALUES (?,?,?,?,?)",
-            (paper_id, record_id, merged_id, reason, now),
-        )
-
     # ------------------------------------------------------------------ reading
-
-    def resolve_paper_id(self, ident: str) -> int | None:
-        ident = ident.strip()
-        if ident.isdigit():
-            number = int(ident)
-            if self.conn.execute("SELECT 1 FROM papers WHERE id = ?", (number,)).fetchone():
-                return number
-            row = self.conn.execute(
-                "SELECT new_id FROM paper_aliases WHERE old_id = ?", (number,)
-            ).fetchone()
-            return int(row[0]) if row else None
-        for column, value in (
-            ("doi", normalize_doi(ident)),
-            ("arxiv_id", normalize_arxiv_id(ident)),
-        ):
-            if value:
-                row = self.conn.execute(
-                    f"SELECT id FROM papers WHERE {column} = ? ORDER BY id LIMIT 1", (value,)
-                ).fetchone()
-                if row:
-                    return int(row[0])
-        return None
 
     def _sources(self, paper_ids: Sequence[int]) -> dict[int, list[Source]]:
         sql = (
