@@ -80,6 +80,30 @@ def test_background_sample_has_vectors(store: Store, papers: int, tmp_path: Path
     assert not len(store.random_embedded_ids(10, seed=1, model="other"))
 
 
+def test_vectors_are_read_back_in_pages(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import papersift.store.sqlite_search as sqlite_search
+
+    monkeypatch.setattr(sqlite_search, "_VECTOR_PAGE", 7)  # 25 vectors: 4 pages
+    ingest_file(store, write_csv(tmp_path / "papers.csv", 25))
+    ids = sorted(p.id for p in store.iter_papers())
+    vector = {i: np.arange(4, dtype=np.float32) + i for i in ids}
+    for start in range(0, 25, 10):  # three transactions, so seqs come in steps
+        with store.transaction():
+            store.save_embeddings("m", [(i, "h", vector[i]) for i in ids[start : start + 10]])
+    got_ids, matrix, last = store.embeddings_since("m", 0)
+    assert got_ids.tolist() == ids and matrix.dtype == np.float32
+    assert np.array_equal(matrix, np.stack([vector[i] for i in ids]))
+    assert store.embeddings_since("m", last)[0].tolist() == []
+    with store.transaction():
+        store.save_embeddings("m", [(ids[3], "h2", vector[ids[3]] * 2)])
+    newer, matrix, after = store.embeddings_since("m", last)
+    assert newer.tolist() == [ids[3]] and after > last
+    assert np.array_equal(matrix[0], vector[ids[3]] * 2)
+    assert store.embeddings_since("other", 0)[0].tolist() == []
+
+
 def write_csv(path: Path, n: int) -> Path:
     rows = "".join(f"Paper number {i} on topic {i * 7919 % 1000},2024-01-01\n" for i in range(n))
     path.write_text("title,date\n" + rows)

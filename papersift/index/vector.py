@@ -76,7 +76,7 @@ AUTO_EXACT_MAX = 50_000
 # Filtered ANN search: over-fetch by this factor (times k / share of candidates) when the
 # candidates are at least FILTER_ANN_MIN_SHARE of the index; below that, exact over them.
 FILTER_ANN_MIN_SHARE = 0.05
-FILTER_OVERFETCH = 2.0
+FILTER_OVERFETCH = 4.0
 
 _NPZ_MAGIC = b"PK\x03\x04"
 

@@ -14,6 +14,8 @@ from papersift.models import SearchFilters
 # Title matters most, then authors, then the abstract (tuned with `papersift evaluate-search`).
 BM25_WEIGHTS = (4.0, 2.0, 1.0)
 _AUTHORS_TEXT = "(SELECT group_concat(value, ', ') FROM json_each(p.authors))"
+#: Vectors read per step by embeddings_since.
+_VECTOR_PAGE = 10_000
 
 
 class SQLiteSearch:
@@ -111,16 +113,30 @@ class SQLiteSearch:
     def embeddings_since(
         self, model: str, seq: int
     ) -> tuple[NDArray[np.int64], NDArray[np.float32], int]:
-        """(paper ids, vectors, highest seq) of the vectors written after ``seq``."""
-        rows = self.conn.execute(
-            "SELECT paper_id, vector, seq FROM embeddings WHERE model = ? AND seq > ? ORDER BY seq",
-            (model, seq),
-        ).fetchall()
-        if not rows:
-            return np.empty(0, np.int64), np.empty((0, 0), np.float32), seq
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), -1)
-        return ids, matrix.astype(np.float32), int(rows[-1][2])
+        """(paper ids, vectors, highest seq) of the vectors written after ``seq``.
+
+        Read in pages into one preallocated matrix, so loading a million vectors costs
+        their 1.5 GB once, not three times over (rows, joined bytes, the copy). Vectors
+        written while it reads are left for the next call (the seq returned is the last
+        one read)."""
+        where = "WHERE model = ? AND seq > ?"
+        row = self.conn.execute(f"SELECT count(*) FROM embeddings {where}", (model, seq))
+        count = int(row.fetchone()[0])
+        ids = np.empty(count, np.int64)
+        matrix = np.empty((0, 0), np.float32)
+        filled, last = 0, seq
+        cursor = self.conn.execute(
+            f"SELECT paper_id, vector, seq FROM embeddings {where} ORDER BY seq", (model, seq)
+        )
+        while filled < count and (rows := cursor.fetchmany(min(_VECTOR_PAGE, count - filled))):
+            if filled == 0:
+                matrix = np.empty((count, len(rows[0][1]) // 4), np.float32)
+            part = slice(filled, filled + len(rows))
+            ids[part] = [r[0] for r in rows]
+            matrix[part] = np.frombuffer(b"".join(r[1] for r in rows), "<f4").reshape(len(rows), -1)
+            filled, last = part.stop, int(rows[-1][2])
+        cursor.close()
+        return ids[:filled], matrix[:filled], last
 
     def embedding_ids(self, model: str) -> NDArray[np.int64]:
         rows = self.conn.execute("SELECT paper_id FROM embeddings WHERE model = ?", (model,))
