@@ -196,3 +196,77 @@ def test_the_hnsw_build_never_lowers_the_servers_memory(pg: PostgresStore) -> No
     assert index_build_memory(pg.conn) is None
     _library(pg).vectors()  # builds the index within that setting
     assert pg.conn.execute("SHOW maintenance_work_mem").fetchone() == ("3GB",)
+
+
+def _terms(pg: PostgresStore) -> dict[str, int]:
+    rows = pg.conn.execute("SELECT word, ndoc FROM fts_terms WHERE ndoc > 0").fetchall()
+    return dict(rows)
+
+
+def _recounted(pg: PostgresStore) -> dict[str, int]:
+    return dict(pg.conn.execute("SELECT word, ndoc FROM ts_stat('SELECT tsv FROM papers_fts')"))
+
+
+def test_word_counts_follow_every_change_of_the_index(pg: PostgresStore, tmp_path: Path) -> None:
+    csv = tmp_path / "papers.csv"
+    csv.write_text(
+        "title,abstract,date\n"
+        "Warmup schedules,Warmup helps large batches train.,2024-01-01\n"
+        "Scaling warmup,Scaling laws for warmup.,2024-01-02\n"
+        "Tokenizers,Byte pair encodings.,2024-01-03\n"
+    )
+    ingest_file(pg, csv)
+    pg.sync_lexical()
+    assert _terms(pg) == _recounted(pg) and _terms(pg)["warmup"] == 2
+    # a changed paper (a fuller abstract replaces it) and a merge (a paper deleted)
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "title,abstract,date\n"
+        "Tokenizers,Byte pair encodings and warmup of embeddings.,2024-01-03\n"
+    )
+    ingest_file(pg, more)
+    pg.sync_lexical()
+    assert _terms(pg) == _recounted(pg) and _terms(pg)["warmup"] == 3
+    with pg.transaction():
+        pg.conn.execute("DELETE FROM papers WHERE title = 'Scaling warmup'")
+    assert _terms(pg) == _recounted(pg) and _terms(pg)["warmup"] == 2
+    # plain words and phrases are answered from the counts, the rest is counted
+    counts, _ = pg.match_counts(['"warmup"', '"scaling"', '"large batches"', '"warm"*'], 10)
+    assert counts == [2, 0, 1, 2]
+    assert pg.match_counts(['"warmup"'], 1)[0] == [1]  # capped
+
+
+def test_title_only_queries_use_the_title_index(pg: PostgresStore, tmp_path: Path) -> None:
+    csv = tmp_path / "papers.csv"
+    csv.write_text(
+        "title,abstract,date\n"
+        "Bayesian memory networks,Networks with memory.,2024-01-01\n"
+        "Memory for agents,A Bayesian view of memory.,2024-01-02\n"
+        "Bayesian optimisation,Nothing else here.,2024-01-03\n"
+    )
+    ingest_file(pg, csv)
+    pg.sync_lexical()
+    query = 'title : ("memory" AND "bayesian")'
+    assert pg.match_counts([query], 10)[0] == [1]  # the second paper has both, not in its title
+    hits = pg.lexical_search(query, 10)
+    title = pg.conn.execute("SELECT title FROM papers WHERE id = %s", (hits[0][0],)).fetchone()
+    assert len(hits) == 1 and title == ("Bayesian memory networks",)
+    assert len(pg.lexical_search('"memory" AND "bayesian"', 10)) == 2
+    pg.conn.execute("SET enable_seqscan = off")  # three rows: a scan is cheaper, unless forbidden
+    plan = pg.conn.execute(
+        "EXPLAIN SELECT 1 FROM papers t WHERE to_tsvector('papersift', "
+        "papersift_fold(coalesce(t.title, ''))) @@ to_tsquery('papersift', 'memory')"
+    ).fetchall()
+    assert "papers_title_tsv" in " ".join(r[0] for r in plan)
+
+
+def test_sessions_get_enough_work_mem(pg: PostgresStore, pg_url: str) -> None:
+    from papersift.store.postgres_search import QUERY_MEMORY, memory_setting
+
+    assert memory_setting(pg.conn, "work_mem") == QUERY_MEMORY
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("ALTER DATABASE " + pg_url.rsplit("/", 1)[1] + " SET work_mem = '256MB'")
+    generous = open_store(pg_url)
+    assert isinstance(generous, PostgresStore)
+    assert memory_setting(generous.conn, "work_mem") == 256 * 2**20  # never lowered
+    generous.close()

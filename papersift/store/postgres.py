@@ -22,7 +22,11 @@ from papersift.errors import StoreError
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
 from papersift.store.postgres_readers import PostgresReaders
-from papersift.store.postgres_search import PostgresSearch, register_vector_type
+from papersift.store.postgres_search import (
+    PostgresSearch,
+    raise_query_memory,
+    register_vector_type,
+)
 from papersift.store.shared_accounts import SharedAccounts
 from papersift.store.shared_digests import SharedDigests
 from papersift.store.shared_library import PAPER_COLUMNS as _PAPER_COLUMNS
@@ -77,6 +81,7 @@ class PostgresStore(
         try:
             self._migrate()
             self.vector_oid = register_vector_type(self.conn)
+            raise_query_memory(self.conn)
         except psycopg.Error as exc:
             self.conn.close()
             raise _store_error(exc, self.location) from exc
