@@ -221,8 +221,7 @@ def test_word_counts_follow_every_change_of_the_index(pg: PostgresStore, tmp_pat
     # a changed paper (a fuller abstract replaces it) and a merge (a paper deleted)
     more = tmp_path / "more.csv"
     more.write_text(
-        "title,abstract,date\n"
-        "Tokenizers,Byte pair encodings and warmup of embeddings.,2024-01-03\n"
+        "title,abstract,date\nTokenizers,Byte pair encodings and warmup of embeddings.,2024-01-03\n"
     )
     ingest_file(pg, more)
     pg.sync_lexical()

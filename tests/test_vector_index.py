@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("usearch")
 
+from papersift.hnsw import ann_ef_search
 from papersift.index.vector import (
     AutoIndex,
     ExactIndex,
@@ -252,3 +253,23 @@ def test_bad_input(make: Factory) -> None:
     if ix.kind == "usearch":
         with pytest.raises(ValueError):
             ix.add(np.array([-1]), clustered(1, seed=12))
+
+
+def test_search_breadth_follows_the_graphs_size(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import papersift.hnsw as hnsw
+
+    assert ann_ef_search(3_000) == ann_ef_search(256_000) == hnsw.ANN_EF_SEARCH
+    assert ann_ef_search(1_000_000) == 250 and ann_ef_search(10**8) == hnsw.ANN_EF_SEARCH_MAX
+    ids, vecs, queries = data
+    ix = UsearchIndex(DIM)
+    ix.add(ids, vecs)
+    ix.search(queries[0], 10)
+    assert ix.ef_search == hnsw.ANN_EF_SEARCH
+    monkeypatch.setattr(hnsw, "ANN_VECTORS_PER_EF", 10)  # as if 3,000 vectors were many
+    ix.search(queries[0], 10)
+    assert ix.ef_search == 256
+    ix.ef_search = 40  # a fixed breadth stays
+    ix.search(queries[0], 10)
+    assert ix.ef_search == 40

@@ -32,6 +32,13 @@ import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
+from papersift.hnsw import (
+    ANN_EF_CONSTRUCTION,
+    ANN_EF_SEARCH,
+    ANN_M,
+    ann_ef_search,
+)
+
 __all__ = [
     "ANN_DTYPE",
     "ANN_EF_CONSTRUCTION",
@@ -43,6 +50,7 @@ __all__ = [
     "ExactIndex",
     "UsearchIndex",
     "VectorIndex",
+    "ann_ef_search",
     "detect_kind",
     "open_index",
 ]
@@ -52,14 +60,6 @@ Ids = NDArray[np.int64]
 Hit = tuple[int, float]
 
 ANN_KIND = "usearch"
-# HNSW parameters, measured by benchmarks/bench_vector.py at 200,000 clustered vectors of
-# dim 384 on 2 cores: M=16 / ef_construction=128 with f16 storage builds in ~26 s; recall@10
-# against exact is 0.960 at ef_search=24, 0.974 at 32 and 0.999 at 64 (p50 0.25 ms). 64
-# leaves a margin over the 0.95 target for embeddings less clustered than the benchmark's.
-# ef_search is not stored in the file: load() uses this constant again.
-ANN_M = 16
-ANN_EF_CONSTRUCTION = 128
-ANN_EF_SEARCH = 64
 # How usearch stores the vectors (and computes scores). f16 halves memory and file size
 # against f32 (RSS 209 vs 356 MB, file 176 vs 323 MB at 200k) with the same recall, and
 # builds (26 vs 45 s) and searches faster; bf16 is as small but a little less accurate and
@@ -354,10 +354,12 @@ class UsearchIndex:
         dim: int,
         m: int = ANN_M,
         ef_construction: int = ANN_EF_CONSTRUCTION,
-        ef_search: int = ANN_EF_SEARCH,
+        ef_search: int | None = None,
         dtype: str = ANN_DTYPE,
         threads: int = 0,
     ) -> None:
+        """``ef_search`` fixes the search breadth; by default it follows the index's size
+        (``ann_ef_search``)."""
         from usearch.compiled import MetricKind, ScalarKind
         from usearch.index import Index
 
@@ -368,13 +370,14 @@ class UsearchIndex:
         self._dim = dim
         self.dtype = dtype
         self._threads = threads  # for add(); 0 = all cores
+        self._fixed_ef = ef_search
         self._index = Index(
             ndim=dim,
             metric=MetricKind.IP,
             dtype=getattr(ScalarKind, dtype.upper()),
             connectivity=m,
             expansion_add=ef_construction,
-            expansion_search=ef_search,
+            expansion_search=ef_search or ANN_EF_SEARCH,
         )
 
     @property
@@ -387,8 +390,13 @@ class UsearchIndex:
 
     @ef_search.setter
     def ef_search(self, value: int) -> None:
-        # usearch declares this setter apart from its getter, so mypy sees it as read-only.
-        self._index.expansion_search = value  # type: ignore[misc]
+        self._fixed_ef = value
+        self._set_ef(value)
+
+    def _set_ef(self, value: int) -> None:
+        if int(self._index.expansion_search) != value:
+            # usearch declares this setter apart from its getter: mypy sees it as read-only.
+            self._index.expansion_search = value  # type: ignore[misc]
 
     def __len__(self) -> int:
         return len(self._index)
@@ -458,6 +466,7 @@ class UsearchIndex:
     def _ann(self, q: Vectors, count: int) -> tuple[Ids, Vectors]:
         from usearch.index import Matches
 
+        self._set_ef(self._fixed_ef or ann_ef_search(len(self._index)))
         found = self._index.search(q, count)
         assert isinstance(found, Matches)
         ids = np.asarray(found.keys, dtype=np.uint64).astype(np.int64)

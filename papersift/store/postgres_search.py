@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from psycopg import pq, sql
 from psycopg.adapt import Buffer, Dumper, Loader
 
+from papersift.hnsw import ANN_EF_CONSTRUCTION, ANN_M, ann_ef_search
 from papersift.models import SearchFilters
 from papersift.store.postgres_tsquery import to_tsquery_text, tsquery_alternatives
 
@@ -30,10 +31,9 @@ _TSVECTOR = (
     f"setweight(to_tsvector('papersift', papersift_fold(coalesce({_AUTHORS_TEXT}, ''))), 'B') || "
     "setweight(to_tsvector('papersift', papersift_fold(coalesce(p.abstract, ''))), 'C')"
 )
-#: HNSW build parameters and search breadth, as papersift.index.vector's usearch index.
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 128
-HNSW_EF_SEARCH = 64
+#: HNSW build parameters and search breadth (papersift.hnsw), as the usearch index's.
+HNSW_M = ANN_M
+HNSW_EF_CONSTRUCTION = ANN_EF_CONSTRUCTION
 #: Filtered search: exact over the candidates when they are few (a share of the vectors
 #: under this, or fewer than EXACT_MAX); otherwise HNSW over-fetches and filters.
 FILTER_ANN_MIN_SHARE = 0.05
@@ -428,7 +428,7 @@ class PostgresSearch:
             self.conn.execute(
                 "SELECT set_config('hnsw.ef_search', %s, true), "
                 "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-                (str(min(1000, max(HNSW_EF_SEARCH, k))),),
+                (str(min(1000, max(ann_ef_search(self._vector_estimate(model)), k))),),
             )
             rows = self.conn.execute(statement, (query, query, k)).fetchall()
         hits = [(int(pid), float(sim)) for pid, sim in rows]
