@@ -233,6 +233,8 @@ def test_api_tokens_work_and_belong_to_one_reader(
     assert other.get("/api/tokens").json() == []
     r = other.delete(f"/api/tokens/{token_id}", headers={"X-CSRF-Token": other_csrf})
     assert r.status_code == 404
+    r = other.post(f"/profile/tokens/{token_id}/remove", data={"csrf": other_csrf})
+    assert r.status_code == 404
     assert bare.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     r = client.delete(f"/api/tokens/{token_id}", headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200
@@ -362,3 +364,39 @@ def test_atom_feeds_at_secret_addresses_and_bibtex(
     assert liked.status_code == 200 and liked.text.lstrip().startswith("@")
     assert client.get("/export/search.bib", params={"q": "translation"}).text.count("@") >= 1
     assert app_client.get("/export/liked.bib", follow_redirects=False).status_code == 303
+
+
+#: Routes anyone may use: signing up and in, and the front page that sends one there.
+PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/signup")}
+PUBLIC |= {("POST", "/signup"), ("POST", "/logout")}
+PATH_VALUES = {"ident": "1", "paper_id": "1", "verdict": "up", "search_id": "1", "token_id": "1"}
+
+
+def test_every_route_refuses_a_stranger(app_client: TestClient) -> None:
+    """Each route of the app, found by walking its two routers (so a new route is tried
+    too): without a session it answers 401 (API), sends to the login page or refuses the
+    form; a secret-link route refuses a made-up secret."""
+    from fastapi.routing import APIRoute
+
+    from papersift.web import api, pages
+
+    tried = 0
+    for route in [*api.router.routes, *pages.router.routes]:
+        assert isinstance(route, APIRoute)
+        for method in sorted(route.methods - {"HEAD"}):
+            if (method, route.path) in PUBLIC:
+                continue
+            path = route.path.replace("{token}", "ps_made_up_secret")
+            for name, value in PATH_VALUES.items():
+                path = path.replace("{" + name + "}", value)
+            r = app_client.request(method, path, follow_redirects=False)
+            where = f"{method} {route.path}: {r.status_code}"
+            if "{token}" in route.path:
+                assert 400 <= r.status_code < 500, where
+            elif route.path.startswith("/api/"):
+                assert r.status_code == 401, where
+            else:
+                to_login = r.status_code == 303 and r.headers["location"].startswith("/login")
+                assert to_login or r.status_code in (401, 403), where
+            tried += 1
+    assert tried >= 35, tried  # the walk found the routes (39 when this was written)
