@@ -58,6 +58,7 @@ import bench_vector
 
 from papersift.embed import FakeEmbedder, text_and_hash
 from papersift.engine import ModelSpec, open_engine
+from papersift.hnsw import ann_ef_search
 from papersift.index.database import DatabaseIndex
 from papersift.ingest.pipeline import ingest_file
 from papersift.models import SearchFilters
@@ -171,6 +172,8 @@ def measure(backend: str, n: int, location: str, sample: int) -> dict[str, Any]:
     out["index_kind"] = index.kind
     ids = np.asarray(sorted(int(i) for i in store.filtered_ids(SearchFilters())), np.int64)
     out["recall10"] = recall_at_10(index, ids, base[: len(ids)], query_vectors)
+    estimate = getattr(store, "_vector_estimate", lambda _: len(index))(MODEL)
+    out["ef_search"] = ann_ef_search(estimate)
     searcher.search(texts[0], "hybrid")  # warm caches and plans
     for mode in ("lexical", "semantic", "hybrid"):
         out[mode] = percentiles(lambda i, m=mode: searcher.search(texts[i], m), QUERIES)  # type: ignore[misc]
@@ -262,7 +265,10 @@ def print_table(n: int, results: list[dict[str, Any]]) -> None:
             lambda r: f"{r['vacuum_s']:.1f}" if "vacuum_s" in r else "-",
         ),
         ("ANN index build (s)", lambda r: f"{r['index_build_s']:.1f} ({r['index_kind']})"),
-        ("recall@10 of the ANN index", lambda r: f"{r['recall10']:.3f}"),
+        (
+            "recall@10 of the ANN index (ef_search)",
+            lambda r: f"{r['recall10']:.3f} ({r.get('ef_search', '?')})",
+        ),
         ("lexical search p50 / p95 (ms)", ms("lexical")),
         ("semantic search p50 / p95 (ms)", ms("semantic")),
         ("hybrid search p50 / p95 (ms)", ms("hybrid")),
