@@ -31,9 +31,6 @@ _TSVECTOR = (
     f"setweight(to_tsvector('papersift', papersift_fold(coalesce({_AUTHORS_TEXT}, ''))), 'B') || "
     "setweight(to_tsvector('papersift', papersift_fold(coalesce(p.abstract, ''))), 'C')"
 )
-#: HNSW build parameters and search breadth (papersift.hnsw), as the usearch index's.
-HNSW_M = ANN_M
-HNSW_EF_CONSTRUCTION = ANN_EF_CONSTRUCTION
 #: Filtered search: exact over the candidates when they are few (a share of the vectors
 #: under this, or fewer than EXACT_MAX); otherwise HNSW over-fetches and filters.
 FILTER_ANN_MIN_SHARE = 0.05
@@ -56,13 +53,16 @@ INDEX_BUILD_MEMORY = 2**30
 QUERY_MEMORY = 32 * 2**20
 
 
+#: A memory setting of the session in bytes, from pg_settings (``%s``: its name).
+_SETTING_BYTES = (
+    "SELECT setting::bigint * CASE unit WHEN 'kB' THEN 1024 WHEN '8kB' THEN 8192 "
+    "WHEN 'MB' THEN 1048576 ELSE 1 END FROM pg_settings WHERE name = %s"
+)
+
+
 def memory_setting(conn: psycopg.Connection[Any], name: str) -> int:
     """A memory setting of the session (``work_mem``, ...), in bytes."""
-    row = conn.execute(
-        "SELECT setting::bigint * CASE unit WHEN 'kB' THEN 1024 WHEN '8kB' THEN 8192 "
-        "WHEN 'MB' THEN 1048576 ELSE 1 END FROM pg_settings WHERE name = %s",
-        (name,),
-    ).fetchone()
+    row = conn.execute(_SETTING_BYTES, (name,)).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -76,8 +76,10 @@ def index_build_memory(conn: psycopg.Connection[Any]) -> int | None:
 def raise_query_memory(conn: psycopg.Connection[Any]) -> None:
     """Give the session's queries at least QUERY_MEMORY of work_mem (never less than the
     server's own setting)."""
-    if memory_setting(conn, "work_mem") < QUERY_MEMORY:
-        conn.execute(f"SET work_mem = '{QUERY_MEMORY // 1024}kB'")
+    conn.execute(  # one round trip: every connection (a web request's too) runs it
+        f"SELECT set_config('work_mem', %s, false) WHERE ({_SETTING_BYTES}) < %s",
+        (f"{QUERY_MEMORY // 1024}kB", "work_mem", QUERY_MEMORY),
+    )
 
 
 # ---------------------------------------------------------------------- the vector type
@@ -357,8 +359,8 @@ class PostgresSearch:
                 ).format(
                     sql.Identifier(name),
                     sql.Literal(dim),
-                    sql.Literal(HNSW_M),
-                    sql.Literal(HNSW_EF_CONSTRUCTION),
+                    sql.Literal(ANN_M),
+                    sql.Literal(ANN_EF_CONSTRUCTION),
                     sql.Literal(model),
                 )
             )
@@ -391,14 +393,15 @@ class PostgresSearch:
             return []
         if exact:
             return self._exact_search(model, query, k, candidates)
+        size = self._vector_estimate(model)
         if candidates is None:
-            return self._ann_search(model, query, dim, k)
-        share = len(candidates) / max(1, self._vector_estimate(model))
+            return self._ann_search(model, query, dim, k, size)
+        share = len(candidates) / max(1, size)
         if share < FILTER_ANN_MIN_SHARE or len(candidates) <= EXACT_MAX:
             return self._exact_search(model, query, k, candidates)
         fetch = min((math.ceil(k * FILTER_OVERFETCH / min(share, 1.0))), 100_000)
         allowed = np.asarray(candidates, dtype=np.int64)
-        found = self._ann_search(model, query, dim, fetch)
+        found = self._ann_search(model, query, dim, fetch, size)
         keep = np.isin(np.fromiter((p for p, _ in found), np.int64, len(found)), allowed)
         hits = [hit for hit, ok in zip(found, keep, strict=True) if ok][:k]
         return (
@@ -415,8 +418,9 @@ class PostgresSearch:
         return estimate if estimate > 0 else self.vector_count(model)
 
     def _ann_search(
-        self, model: str, query: NDArray[np.float32], dim: int, k: int
+        self, model: str, query: NDArray[np.float32], dim: int, k: int, size: int
     ) -> list[tuple[int, float]]:
+        """The HNSW walk, as broad as ``ann_ef_search`` says for ``size`` vectors."""
         distance = sql.SQL("vector::vector({dim}) <=> %s::vector({dim})").format(
             dim=sql.Literal(dim)
         )
@@ -428,7 +432,7 @@ class PostgresSearch:
             self.conn.execute(
                 "SELECT set_config('hnsw.ef_search', %s, true), "
                 "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-                (str(min(1000, max(ann_ef_search(self._vector_estimate(model)), k))),),
+                (str(min(1000, max(ann_ef_search(size), k))),),
             )
             rows = self.conn.execute(statement, (query, query, k)).fetchall()
         hits = [(int(pid), float(sim)) for pid, sim in rows]
