@@ -16,7 +16,7 @@ PAPER_COLUMNS = (
     "title, abstract, abstract_truncated, authors, authors_truncated, n_authors, date, "
     "arxiv_id, doi, upvotes, categories, organizations, url, venue"
 )
-#: Papers read per statement by iter_papers, and by texts_to_embed.
+#: Papers read per statement by iter_papers (whole papers) and texts_to_embed (texts only).
 _PAGE = 500
 _EMBED_PAGE = 2000
 
