@@ -51,6 +51,12 @@ def stream_elements(stream: TextIO, filename: str, tags: Sequence[str]) -> Itera
     element, the previous one is cleared and its earlier siblings removed, so the tree never
     holds more than one of them. XML that is not well-formed raises
     ``ParseError(filename, line, message)`` after the elements that precede the fault.
+
+    An element is complete only when its end tag was read. A file cut short fails in
+    ``close()``, and lxml 6 (libxml2 2.14) then reports "end" events for the elements that
+    were still open, closed by its recovery: those are the damaged record, so the events
+    queued by a failing ``close()`` are dropped (lxml 5 queued none). Events queued by a
+    failing ``feed()`` are the complete elements before the fault and are kept.
     """
     parser = etree.XMLPullParser(
         events=("end",), tag=list(tags), resolve_entities=False, no_network=True
@@ -60,10 +66,16 @@ def stream_elements(stream: TextIO, filename: str, tags: Sequence[str]) -> Itera
         while chunk := stream.read(_CHUNK):
             parser.feed(chunk)  # str, so lxml ignores the declared encoding: already decoded
             yield from _drain(parser)
-        parser.close()
     except etree.XMLSyntaxError as err:
         error = err
-    yield from _drain(parser)
+        yield from _drain(parser)
+    else:
+        try:
+            parser.close()
+        except etree.XMLSyntaxError as err:
+            error = err  # what close() queued was closed by recovery, not by an end tag
+        else:
+            yield from _drain(parser)
     if error is not None:
         message = _LXML_POSITION.sub("", error.msg or str(error))
         raise ParseError(filename, error.lineno or None, f"not well-formed XML: {message}")
