@@ -12,6 +12,7 @@ from papersift.embed import embedder_name, load_embedder
 from papersift.recommend import Recommender
 from papersift.search import Searcher
 from papersift.store import Store, open_store
+from papersift.store.sqlite import WRITER_WAIT_S
 
 # Piped output gets wide tables instead of rich's default 80 columns.
 out = Console(
@@ -23,7 +24,7 @@ err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 def _store(ctx: click.Context) -> Store:
     """The library of this invocation (``--db``), closed when the command ends."""
     settings: Settings = ctx.find_root().obj
-    store = open_store(settings.db)
+    store = open_store(settings.db, busy_wait=WRITER_WAIT_S)  # queue behind another writer
     ctx.call_on_close(store.close)
     return store
 

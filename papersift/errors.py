@@ -50,6 +50,18 @@ class StoreError(PapersiftError):
     exit_code = 4
 
 
+class BusyError(StoreError):
+    """Another writer held the library for longer than this one would wait: nothing was
+    written, and trying again later is safe (the web answers 503 with ``Retry-After``)."""
+
+    http_status = 503
+    retry_after = 5  # seconds
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class OaiProtocolError(ParseError):
     """An OAI-PMH server answered with an ``<error>`` (``badResumptionToken``, ``badArgument``,
     ...); ``code`` is the OAI error code."""

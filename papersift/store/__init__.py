@@ -8,8 +8,12 @@ from papersift.errors import StoreError
 from papersift.store.base import Store
 
 
-def open_store(location: str | Path) -> Store:
-    """Open (creating and migrating if needed) the library at a path or database URL."""
+def open_store(location: str | Path, busy_wait: float | None = None) -> Store:
+    """Open (creating and migrating if needed) the library at a path or database URL.
+
+    ``busy_wait``: seconds a SQLite statement waits for another process's write (default
+    ``sqlite.BUSY_WAIT_S``, short, for web requests; the CLI passes ``WRITER_WAIT_S``).
+    PostgreSQL writers wait for each other's locks without a limit."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
         try:
@@ -17,9 +21,10 @@ def open_store(location: str | Path) -> Store:
         except ImportError as exc:  # psycopg is a dependency, but may be missing
             raise StoreError(f"the PostgreSQL backend needs psycopg: {exc}") from exc
         return PostgresStore(text)
-    from papersift.store.sqlite import SQLiteStore
+    from papersift.store.sqlite import BUSY_WAIT_S, SQLiteStore
 
-    return SQLiteStore(Path(text).expanduser())
+    path = Path(text).expanduser()
+    return SQLiteStore(path, BUSY_WAIT_S if busy_wait is None else busy_wait)
 
 
 __all__ = ["Store", "open_store"]

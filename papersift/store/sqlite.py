@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from papersift.errors import StoreError
+from papersift.errors import BusyError, StoreError
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
 from papersift.store.shared_accounts import SharedAccounts
@@ -25,6 +25,12 @@ from papersift.store.sqlite_search import SQLiteSearch
 
 CACHE_KIB = 65536  # 64 MiB of page cache: more made no difference on the 200k benchmark
 _CHUNK = 900  # stay under SQLite's limit on bound variables per statement
+#: How long a statement waits for another process's write transaction before giving up.
+#: Short for the web app (a request answers 503 with Retry-After instead of hanging); the
+#: CLI waits far longer (``open_store(..., busy_wait=WRITER_WAIT_S)``): a second `ingest`
+#: queues behind the first instead of failing with "library is busy".
+BUSY_WAIT_S = 10.0
+WRITER_WAIT_S = 6 * 3600.0
 
 
 def _paper_values(fields: Record) -> tuple[Any, ...]:
@@ -80,20 +86,24 @@ def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
         return StoreError(f"cannot open the library at {location}: {text}")
     if "not a database" in text:
         return StoreError(f"{location} is not a papersift library (not a SQLite database)")
-    if "locked" in text:
-        return StoreError(f"the library at {location} is busy (another papersift is writing)")
+    if "locked" in text or "busy" in text:
+        return BusyError(
+            f"the library at {location} is busy (another papersift is writing); try again"
+        )
     return StoreError(f"database error in {location}: {text}")
 
 
 class SQLiteStore(
     SQLiteSearch, SQLiteReaders, SharedAccounts, SharedDigests, SharedSync, SharedLibrary
 ):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_wait: float = BUSY_WAIT_S) -> None:
         self.location = str(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA busy_timeout = 10000")
+            self.conn = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=busy_wait
+            )
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_wait * 1000)}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")

@@ -34,7 +34,7 @@ from papersift.accounts import Accounts, Session
 from papersift.config import Settings
 from papersift.digest import ExpiredLinkError
 from papersift.embed import Embedder, embedder_name, load_embedder
-from papersift.errors import NotFoundError, PapersiftError, UsageError
+from papersift.errors import BusyError, NotFoundError, PapersiftError, UsageError
 from papersift.index.vector import VectorIndex
 from papersift.models import Hit, User
 from papersift.recommend import FeedSettings, Recommender
@@ -381,11 +381,15 @@ def create_app(
         status = 404 if isinstance(exc, NotFoundError) else 400
         if isinstance(exc, ExpiredLinkError):
             status = 410
+        # another writer held the library too long: nothing was stored, ask to retry
+        busy = {"Retry-After": str(exc.retry_after)} if isinstance(exc, BusyError) else {}
+        status = BusyError.http_status if busy else status
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=status)
+            return JSONResponse({"detail": str(exc)}, status_code=status, headers=busy)
         caller = _caller(request, library(request))
         response = render(request, "error.html", caller, message=str(exc))
         response.status_code = status
+        response.headers.update(busy)
         return response
 
     return app
