@@ -39,7 +39,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped, unused-ignore]
 
 from papersift.errors import PapersiftError, UsageError
 
@@ -309,6 +308,11 @@ def _fit_logistic(signals: _Signals, bg: F32, settings: ModelSettings) -> tuple[
     )
     x = np.concatenate([signals.positives, signals.negatives, bg]).astype(np.float64)
     y = np.concatenate([np.ones(len(pos_w)), np.zeros(len(neg_w))])
+    # imported here: scikit-learn takes ~2 s to import, which every CLI command paid
+    from sklearn.linear_model import (  # type: ignore[import-untyped, unused-ignore]
+        LogisticRegression,
+    )
+
     # newton-cg: the same optimum as lbfgs, reached about 4x faster on 384-dim embeddings
     clf = LogisticRegression(C=settings.regularisation, max_iter=200, solver="newton-cg")
     clf.fit(x, y, sample_weight=weights)
