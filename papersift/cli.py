@@ -87,6 +87,11 @@ def _print_report(report: FileReport, verbose: bool) -> None:
         out.print(f"  skipped {item.locator}: {item.reason}")
     if len(report.skipped) > len(shown):
         out.print(f"  ... and {len(report.skipped) - len(shown)} more (--verbose lists all)")
+    if report.conflicts:
+        out.print(
+            f"  {report.conflicts} records share a DOI or arXiv id with a paper whose title and "
+            "authors disagree completely: kept apart (`papersift stats` lists them)"
+        )
 
 
 @cli.command()
@@ -267,6 +272,9 @@ def papers_show(ctx: click.Context, ident: str, fmt: str) -> None:
     for reason, record_id, merged_id, at in store.merge_log(paper.id):
         what = f"record {record_id}" if record_id else f"paper {merged_id}"
         out.print(f"  merged {what} by {reason} at {at}")
+    for c in store.conflicts(paper.id):
+        other = c.other_id if c.paper_id == paper.id else c.paper_id
+        out.print(f"  conflict: shares {c.identifier} with paper {other}, kept apart")
 
 
 @cli.command()
@@ -276,13 +284,18 @@ def papers_show(ctx: click.Context, ident: str, fmt: str) -> None:
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
     """Counts of papers, records, merges and sources in the library."""
-    s = _store(ctx).stats()
+    store = _store(ctx)
+    s, conflicts = store.stats(), store.conflicts()
     if fmt == "json":
-        click.echo(orjson.dumps(dataclasses.asdict(s)).decode())
+        data = {**dataclasses.asdict(s), "conflicts": [dataclasses.asdict(c) for c in conflicts]}
+        click.echo(orjson.dumps(data).decode())
         return
     out.print(f"library       {s.location} (schema v{s.schema_version})")
     out.print(f"papers        {s.papers} unique, from {s.records} records")
     out.print(f"merged        {s.merged_papers} papers seen in more than one record")
+    out.print(f"conflicts     {len(conflicts)} identifiers shared by papers kept apart")
+    for c in conflicts:
+        out.print(f"  {c.identifier}: papers {c.paper_id} and {c.other_id}")
     out.print(f"abstracts     {s.with_abstract}   arXiv ids {s.with_arxiv_id}   DOIs {s.with_doi}")
     out.print(f"dates         {s.earliest or '-'} .. {s.latest or '-'}")
     for name, count in sorted(s.by_source.items()):

@@ -244,6 +244,16 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class IdConflict:
+    """Two papers that share an identifier although their titles and authors disagree."""
+
+    identifier: str  # "DOI 10.1/x" or "arXiv 2401.01234"
+    paper_id: int  # the paper that had it first
+    other_id: int  # the paper kept apart from it
+    detected_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class SavedSearch:
     id: int
     user_id: int

@@ -9,12 +9,15 @@ from hypothesis import strategies as st
 from papersift.ingest.dedup import (
     abstracts_match,
     earliest_date,
+    identifier_conflict,
+    is_snippet,
     match_keys,
     merge_records,
     normalize_text,
     same_paper,
     titles_match,
 )
+from papersift.ingest.reading import canonical
 from papersift.models import PaperView, Record, SourcedRecord
 
 ABSTRACT = (
@@ -275,3 +278,203 @@ def test_author_name_matching(a: str, b: str, same: bool) -> None:
 
     assert same_person(a, b) is same
     assert same_person(b, a) is same
+
+
+# ------------------------------------------------------- a careful librarian (issue 16)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # A changed prefix or morpheme on a content word is another word...
+        ("Title of proceeding", "Title of inproceeding", False),
+        (
+            "Supervised Contrastive Learning of Speech",
+            "Unsupervised Contrastive Learning of Speech",
+            False,
+        ),
+        ("Monotone Operators for Games", "Monotonic Operators for Games", False),
+        ("Linear Attention in Transformers", "Nonlinear Attention in Transformers", False),
+        # ...its near misses are typos and spelling variants of one word.
+        ("Title of proceeding", "Title of procedeing", True),
+        (
+            "Supervised Contrastive Learning of Speech",
+            "Supervsied Contrastive Learning of Speech",
+            True,
+        ),
+        ("Graph Neural Network Pruning", "Graph Neural Networks Pruning", True),
+        ("Optimisation of Sparse Models", "Optimization of Sparse Models", True),
+        ("Modelling Long Sequences", "Modeling Long Sequences", True),
+    ],
+)
+def test_a_changed_morpheme_is_a_new_word_a_typo_is_not(a: str, b: str, same: bool) -> None:
+    assert titles_match(a, b) is same
+    assert titles_match(b, a) is same
+    view_a = PaperView(a, None, authors=["Ann Lee"])
+    view_b = PaperView(b, None, authors=["Ann Lee"])
+    assert (same_paper(view_a, view_b) is not None) is same
+
+
+@pytest.mark.parametrize(
+    ("decorated", "plain", "same"),
+    [
+        (
+            "Deep Residual Learning for Image Recognition [arXiv]",
+            "Deep residual learning for image recognition",
+            True,
+        ),
+        (
+            "Scaling Laws for Neural Language Models (preprint)",
+            "Scaling Laws for Neural Language Models",
+            True,
+        ),
+        (
+            "Research on sparse attention for long text [J]",
+            "Research on sparse attention for long text",
+            True,
+        ),
+        (
+            "Masked Autoencoders Are Scalable Vision Learners (CVPR 2022)",
+            "Masked Autoencoders Are Scalable Vision Learners",
+            True,
+        ),
+        ("[PDF] Attention is all you need", "Attention Is All You Need", True),
+        (
+            "Denoising Diffusion Probabilistic Models - arXiv",
+            "Denoising Diffusion Probabilistic Models",
+            True,
+        ),
+        # Near misses: a trailing acronym of the paper's own, and words in brackets, stay.
+        (
+            "Bidirectional Encoder Representations from Transformers (BERT)",
+            "Bidirectional Encoder Representations from Transformers",
+            False,
+        ),
+        ("Boson Sampling With Photons [in 2D]", "Boson Sampling With Photons", False),
+    ],
+)
+def test_title_decorations_are_ignored_for_matching(decorated: str, plain: str, same: bool) -> None:
+    assert titles_match(decorated, plain) is same
+    abstract = ABSTRACT
+    a, b = PaperView(decorated, abstract), PaperView(plain, abstract)
+    assert (same_paper(a, b) is not None) is same
+    if same:  # and they meet: a blocking key in common
+        assert set(match_keys(Record(title=decorated)).blocking) & set(
+            match_keys(Record(title=plain)).blocking
+        )
+
+
+def test_merged_title_drops_the_decoration() -> None:
+    decorated = Record(
+        title="Deep Residual Learning for Image Recognition [arXiv]", abstract=ABSTRACT
+    )
+    plain = Record(title="Deep Residual Learning for Image Recognition", abstract=ABSTRACT)
+    for order in ([decorated, plain], [plain, decorated]):
+        merged = merge_records([SourcedRecord(order[0], "csv"), SourcedRecord(order[1], "csv")])
+        assert merged.title == "Deep Residual Learning for Image Recognition"
+
+
+FULL = (
+    "We train sparse mixtures of experts with a router that balances load by design. The "
+    "router assigns tokens with a learned capacity factor, and we show that training stays "
+    "stable at scale while matching dense baselines on six language modelling benchmarks."
+)
+
+
+def test_a_snippet_abstract_counts_as_partial() -> None:
+    snippet = (
+        "… a router that balances load by design. The router assigns tokens … matching dense "
+        "baselines on six …"
+    )
+    title = "Balanced Routers for Sparse Experts"
+    assert is_snippet(snippet) and not is_snippet(FULL)
+    assert abstracts_match(snippet, FULL) and abstracts_match(FULL, snippet)
+    assert same_paper(PaperView(title, FULL), PaperView(title, snippet)) == "title and abstract"
+    # Near misses: a snippet of another text, and an ellipsis that is the abstract's own.
+    other = "… we prune attention heads after training … perplexity rises by less than one point …"
+    assert same_paper(PaperView(title, FULL), PaperView(title, other)) is None
+    listing = (
+        "Given points x_1, ..., x_n in the plane we find the shortest tour ... in linear time."
+    )
+    assert not is_snippet(listing)
+    record = Record(title=title, abstract=snippet)
+    assert canonical(record).abstract_truncated
+    full = merge_records(
+        [SourcedRecord(record, "pubpage"), SourcedRecord(Record(title=title, abstract=FULL), "csv")]
+    )
+    assert full.abstract == FULL and not full.abstract_truncated
+
+
+PASSWORDS = PaperView(
+    "Password Memorability and Security: Empirical Results",
+    None,
+    doi="10.1109/msp.2004.81",
+    authors=["Jeff Yan", "Alan Blackwell", "Ross Anderson", "Alasdair Grant"],
+)
+
+
+def test_an_identifier_shared_by_two_plainly_different_papers_is_a_conflict() -> None:
+    pasted = PaperView(
+        "Toward a Theory of Deep Hashing", None, doi="10.1109/MSP.2004.81", authors=["Donald Knuth"]
+    )
+    assert same_paper(PASSWORDS, pasted) is None
+    assert identifier_conflict(PASSWORDS, pasted) == "DOI 10.1109/msp.2004.81"
+    arxiv_a = PaperView("Sparse Routers", None, arxiv_id="2401.00001", authors=["Ann Lee"])
+    arxiv_b = PaperView("Quantum Walks on Graphs", None, arxiv_id="2401.00001", authors=["Bo Wu"])
+    assert identifier_conflict(arxiv_a, arxiv_b) == "arXiv 2401.00001"
+
+
+@pytest.mark.parametrize(
+    "near_miss",
+    [
+        # a shared title word: a retitled version of the same paper
+        PaperView(
+            "Memorability of Passwords", None, doi="10.1109/msp.2004.81", authors=["Donald Knuth"]
+        ),
+        # a shared author: the same people's paper, titled differently in one index
+        PaperView(
+            "Toward a Theory of Deep Hashing",
+            None,
+            doi="10.1109/msp.2004.81",
+            authors=["R. Anderson"],
+        ),
+        # no authors to compare: the identifier decides (arXiv titles change between versions)
+        PaperView("Toward a Theory of Deep Hashing", None, doi="10.1109/msp.2004.81"),
+    ],
+)
+def test_an_identifier_still_decides_when_titles_or_authors_agree_at_all(
+    near_miss: PaperView,
+) -> None:
+    assert identifier_conflict(PASSWORDS, near_miss) is None
+    assert same_paper(PASSWORDS, near_miss) == "doi"
+
+
+def test_merged_authors_are_the_list_most_records_agree_on() -> None:
+    agreed = ["Jean Dupont", "Ana Ruiz"]
+    longest = ["Jean-Baptiste Dupont", "Ana Ruiz-Gómez de la Cruz"]
+    items = [
+        SourcedRecord(Record(title="T", authors=list(agreed)), "bibtex"),
+        SourcedRecord(Record(title="T", authors=list(longest)), "arxiv-atom"),
+        SourcedRecord(Record(title="T", authors=list(agreed)), "csv"),
+    ]
+    for _ in range(3):
+        random.shuffle(items)
+        assert merge_records(items).authors == agreed
+    # Near miss: lists cut short ("et al.") do not outvote a whole list.
+    short = [
+        SourcedRecord(Record(title="T", authors=["Jean Dupont"], authors_truncated=True), "csv"),
+        SourcedRecord(Record(title="T", authors=["Jean Dupont"], authors_truncated=True), "json"),
+        SourcedRecord(Record(title="T", authors=list(agreed)), "bibtex"),
+    ]
+    merged = merge_records(short)
+    assert merged.authors == agreed and not merged.authors_truncated
+
+
+def test_the_primary_arxiv_category_stays_first() -> None:
+    arxiv = SourcedRecord(Record(title="T", categories=["stat.ML", "cs.LG"]), "arxiv-atom")
+    bib = SourcedRecord(Record(title="T", categories=["cs.AI", "ai"]), "bibtex")
+    assert merge_records([arxiv]).categories == ["stat.ML", "cs.LG"]
+    for order in ([arxiv, bib], [bib, arxiv]):
+        assert merge_records(order).categories == ["stat.ML", "ai", "cs.AI", "cs.LG"]
+    # Near miss: without an arXiv record there is no primary category: sorted.
+    assert merge_records([bib]).categories == ["ai", "cs.AI"]

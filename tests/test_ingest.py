@@ -232,3 +232,47 @@ def test_a_record_that_bridges_two_papers_merges_them(store: Store, tmp_path: Pa
     )
     ingest_file(store, tmp_path / "new.jsonl")
     assert max(p.id for p in store.iter_papers()) == 3
+
+
+SHARED_DOI = """@inproceedings{pw,
+  title = {Password Memorability and Security: Empirical Results},
+  author = {Yan, Jeff and Blackwell, Alan and Anderson, Ross and Grant, Alasdair},
+  doi = {10.1109/MSP.2004.81}, year = 2004
+}
+@article{pasted,
+  title = {Toward a Theory of Deep Hashing},
+  author = {Knuth, Donald},
+  doi = {10.1109/MSP.2004.81}, year = 2004
+}
+"""
+
+
+def test_a_doi_pasted_into_an_unrelated_entry_is_kept_apart_and_listed(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "shared_doi.bib"
+    path.write_text(SHARED_DOI)
+    report = ingest_file(store, path)
+    assert (report.new, report.merged, report.conflicts) == (2, 0, 1)
+    titles = {p.title: p.id for p in store.iter_papers()}
+    assert "Password Memorability and Security: Empirical Results" in titles
+    [conflict] = store.conflicts()
+    first, second = (
+        titles["Password Memorability and Security: Empirical Results"],
+        titles["Toward a Theory of Deep Hashing"],
+    )
+    assert (conflict.identifier, conflict.paper_id, conflict.other_id) == (
+        "DOI 10.1109/msp.2004.81",
+        first,
+        second,
+    )
+    assert store.conflicts(second) == [conflict] and store.conflicts(first) == [conflict]
+    # Re-reading the file changes nothing; a third record with the DOI joins its own paper.
+    assert ingest_file(store, path).conflicts == 0
+    path.with_name("again.bib").write_text(
+        "@article{x, title = {Password memorability and security: empirical results},"
+        " author = {Jeff Yan}, doi = {10.1109/msp.2004.81}}\n"
+    )
+    again = ingest_file(store, path.with_name("again.bib"))
+    assert (again.merged, again.merge_reasons["doi"]) == (1, 1)
+    assert len(store.conflicts()) == 1

@@ -27,8 +27,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from rapidfuzz.distance import OSA
-from rapidfuzz.fuzz import ratio
+from rapidfuzz.fuzz import partial_ratio_alignment, ratio
 
+from papersift.ingest.titles import is_decorated, is_other_word, strip_decorations
 from papersift.models import Keys, PaperView, Record, SourcedRecord
 
 _GREEK = {
@@ -59,6 +60,9 @@ MIN_ABSTRACT_CHARS = 80
 MIN_TITLE_CHARS = 12
 ABSTRACT_HEAD_WORDS = 20
 ABSTRACT_SIMILARITY = 88.0
+#: A snippet must bring this much text of its own to match an abstract on.
+MIN_SNIPPET_CHARS = 40
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\.\.|…)\s*\]|\.\s?\.\s?\.|…)\s*")
 TITLE_TYPO_SIMILARITY = 0.75
 
 
@@ -82,6 +86,11 @@ def normalize_text(text: str | None) -> str:
     if text.isascii():  # bytes.translate is several times faster than a regex here
         return " ".join(text.encode().translate(_ASCII_WORDS).decode().split())
     return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+def match_title(title: str | None) -> str:
+    """The normalized title without its decorations (see ``titles``): what matching compares."""
+    return normalize_text(strip_decorations(title)) if title else ""
 
 
 def digest(text: str) -> int:
@@ -130,7 +139,7 @@ def match_keys(record: Record) -> Keys:
         exact.append(f"arxiv:{record.arxiv_id.lower()}")
     if record.doi:
         exact.append(f"doi:{record.doi.lower()}")
-    title = normalize_text(record.title)
+    title = match_title(record.title)
     if len(title) >= MIN_TITLE_CHARS:
         blocking.extend(f"tb:{b}" for b in title_blocks(title.split()))
     if head := abstract_head(record.abstract):
@@ -150,14 +159,14 @@ def _tokens_are_typo(a: Sequence[str], b: Sequence[str]) -> bool:
     for x, y in zip(a, b, strict=True):
         if _NUMBERISH.match(x) or _NUMBERISH.match(y) or min(len(x), len(y)) < 4:
             return False
-        if OSA.normalized_similarity(x, y) < TITLE_TYPO_SIMILARITY:
+        if OSA.normalized_similarity(x, y) < TITLE_TYPO_SIMILARITY or is_other_word(x, y):
             return False
     return True
 
 
 def titles_match(a: str | None, b: str | None) -> bool:
     """Equal up to case, punctuation, LaTeX and typos; a changed or extra word is a new paper."""
-    na, nb = normalize_text(a), normalize_text(b)
+    na, nb = match_title(a), match_title(b)
     if not na or not nb:
         return False
     if na == nb:
@@ -177,15 +186,49 @@ def titles_match(a: str | None, b: str | None) -> bool:
     return True
 
 
+def is_snippet(abstract: str | None) -> bool:
+    """A search engine's snippet ("… we propose X … results show Y …"): text that starts or
+    ends with an ellipsis. An ellipsis inside ("x_1, ..., x_n") is the abstract's own."""
+    text = abstract.strip() if abstract else ""
+    return text.startswith(("...", "…")) or text.endswith(("...", "…"))
+
+
+def snippet_matches(snippet: str, full: str) -> bool:
+    """Every run of words between the snippet's ellipses is in the full abstract, in order
+    (exactly, or at ``ABSTRACT_SIMILARITY`` for a LaTeX or punctuation difference)."""
+    target = normalize_text(full)
+    runs = [r for part in _ELLIPSIS.split(snippet) if len((r := normalize_text(part)).split()) >= 3]
+    if sum(map(len, runs)) < MIN_SNIPPET_CHARS:
+        return False
+    position = 0
+    for run in runs:
+        found = target.find(run, position)
+        if found >= 0:
+            position = found + len(run)
+            continue
+        rest = target[position:]
+        if len(run) > len(rest):
+            return False
+        alignment = partial_ratio_alignment(run, rest)
+        if alignment is None or alignment.score < ABSTRACT_SIMILARITY:
+            return False
+        position += alignment.dest_end
+    return True
+
+
 def abstracts_match(
     a: str | None, b: str | None, a_truncated: bool = False, b_truncated: bool = False
 ) -> bool:
-    """Same abstract up to LaTeX/punctuation/small edits; a cut-short one matches its start."""
+    """Same abstract up to LaTeX/punctuation/small edits; a cut-short one matches its start,
+    a snippet (see :func:`is_snippet`) the runs of words it quotes."""
     na, nb = normalize_text(a), normalize_text(b)
     if not na or not nb:
         return False
     if na == nb:
         return True
+    a_snippet, b_snippet = is_snippet(a), is_snippet(b)
+    if a and b and a_snippet != b_snippet:
+        return snippet_matches(a, b) if a_snippet else snippet_matches(b, a)
     if len(na) > len(nb):
         na, nb, a_truncated, b_truncated = nb, na, b_truncated, a_truncated
     if a_truncated or len(na) < 0.9 * len(nb):
@@ -209,11 +252,45 @@ def view_of(record: Record) -> PaperView:
     )
 
 
+def shared_identifier(a: PaperView, b: PaperView) -> str | None:
+    """'arXiv 2401.01234' or 'DOI 10.1/x' when both descriptions carry that identifier."""
+    if a.arxiv_id and b.arxiv_id and a.arxiv_id.lower() == b.arxiv_id.lower():
+        return f"arXiv {a.arxiv_id.lower()}"
+    if a.doi and b.doi and a.doi.lower() == b.doi.lower():
+        return f"DOI {a.doi.lower()}"
+    return None
+
+
+def _content_words(title: str) -> set[str]:
+    return set(match_title(title).split()) - _STOPWORDS
+
+
+def identifier_conflict(a: PaperView, b: PaperView) -> str | None:
+    """The identifier two descriptions share although they are plainly two papers, or None.
+
+    Plainly two papers: their titles share no word but stopwords, and their author lists
+    no surname. A real export had one DOI pasted into two entries ("Password Memorability
+    and Security: Empirical Results" and an unrelated paper): the identifier rule merged them
+    and a paper vanished. Kept apart, and reported instead. Without both author lists the
+    identifier still decides: arXiv papers are retitled between versions.
+    """
+    shared = shared_identifier(a, b)
+    if shared is None or not (a.title and b.title and a.authors and b.authors):
+        return None
+    if _content_words(a.title) & _content_words(b.title):
+        return None
+    if _surnames(a.authors) & _surnames(b.authors):
+        return None
+    return shared
+
+
 def same_paper(a: PaperView, b: PaperView) -> str | None:
     """Why two descriptions are one paper ("arxiv id", "doi", "title", ...), or None.
 
     See the module docstring for the rules.
     """
+    if identifier_conflict(a, b):
+        return None
     if a.arxiv_id and b.arxiv_id:
         return "arxiv id" if a.arxiv_id.lower() == b.arxiv_id.lower() else None
     if a.doi and b.doi:
@@ -226,13 +303,13 @@ def same_paper(a: PaperView, b: PaperView) -> str | None:
         return "abstract" if abstracts_agree else None
     if not titles_match(a.title, b.title):
         return None
-    exact = normalize_text(a.title) == normalize_text(b.title)
+    exact = match_title(a.title) == match_title(b.title)
     reason = "title" if exact else "similar title"
     if both_abstracts:
         return f"{reason} and abstract" if abstracts_agree else None
     if a.authors and b.authors and not _surnames(a.authors) & _surnames(b.authors):
         return None
-    return reason if len(normalize_text(a.title)) >= MIN_TITLE_CHARS else None
+    return reason if len(match_title(a.title)) >= MIN_TITLE_CHARS else None
 
 
 # ----------------------------------------------------------------------------- merging
@@ -261,16 +338,16 @@ def _best_title(items: Sequence[SourcedRecord]) -> str | None:
     titled = [(i.record.title, _rank(i)) for i in items if i.record.title]
     if len(titled) <= 1:
         return titled[0][0] if titled else None
-    votes = Counter(normalize_text(t) for t, _ in titled)
+    votes = Counter(match_title(t) for t, _ in titled)
     # Spelling evidence: a title whose words the abstracts use is not the one with a typo.
     abstracts = " ".join(i.record.abstract for i in items if i.record.abstract)
     vocabulary = set(normalize_text(abstracts).split())
 
-    def preference(title_rank: tuple[str, int]) -> tuple[int, int, int, str]:
+    def preference(title_rank: tuple[str, int]) -> tuple[int, bool, int, int, str]:
         title, rank = title_rank
-        words = normalize_text(title).split()
+        words = match_title(title).split()
         spelled = sum(w in vocabulary for w in words)
-        return (-votes[" ".join(words)], -spelled, rank, title)
+        return (-votes[" ".join(words)], is_decorated(title), -spelled, rank, title)
 
     return min(titled, key=preference)[0]
 
@@ -283,12 +360,40 @@ def _best_abstract(items: Sequence[SourcedRecord]) -> tuple[str | None, bool]:
     return text, truncated
 
 
+def _author_key(authors: Sequence[str]) -> tuple[str, ...]:
+    return tuple(normalize_text(name) for name in authors)
+
+
 def _best_authors(items: Sequence[SourcedRecord]) -> tuple[list[str], bool]:
-    lists = [(i.record.authors, i.record.authors_truncated) for i in items if i.record.authors]
-    if not lists:
+    """The list most complete records agree on (spelling included); ties go to the longer
+    list, then the more trusted format, then the fuller spelling ("Jean Dupont" over
+    "J. Dupont"). A list cut short ("et al.") only wins when no record has a whole list."""
+    lists = [(i.record.authors, i.record.authors_truncated, _rank(i)) for i in items]
+    known = [entry for entry in lists if entry[0]]
+    if not known:
         return [], False
-    authors, truncated = min(lists, key=lambda at: (-len(at[0]), at[1], tuple(at[0])))
+    candidates = [entry for entry in known if not entry[1]] or known
+    votes = Counter(_author_key(entry[0]) for entry in candidates)
+
+    def preference(entry: tuple[list[str], bool, int]) -> tuple[int, int, int, int, list[str]]:
+        authors, _, rank = entry
+        return (-votes[_author_key(authors)], -len(authors), rank, -len("".join(authors)), authors)
+
+    authors, truncated, _ = min(candidates, key=preference)
     return list(authors), truncated
+
+
+def _categories(items: Sequence[SourcedRecord]) -> list[str]:
+    """Every category, sorted, but the primary arXiv category first: the first category of
+    the arXiv records (arXiv's own formats list it first), by vote."""
+    every = {c for i in items for c in i.record.categories}
+    primaries = Counter(
+        i.record.categories[0] for i in items if _rank(i) == 0 and i.record.categories
+    )
+    if not primaries:
+        return sorted(every)
+    primary = min(primaries, key=lambda c: (-primaries[c], c))
+    return [primary, *sorted(every - {primary})]
 
 
 def earliest_date(dates: Iterable[str | None]) -> str | None:
@@ -308,8 +413,9 @@ def _first_ranked(items: Sequence[SourcedRecord], attr: str) -> str | None:
     return min(values)[1] if values else None
 
 
-def _as_paper(r: Record) -> Record:
+def _as_paper(item: SourcedRecord) -> Record:
     """merge_records of a single record, without the voting (the ingest hot path)."""
+    r = item.record
     return Record(
         title=r.title,
         abstract=r.abstract,
@@ -321,7 +427,7 @@ def _as_paper(r: Record) -> Record:
         arxiv_id=r.arxiv_id,
         doi=r.doi,
         upvotes=r.upvotes,
-        categories=sorted(set(r.categories)),
+        categories=_categories([item]),
         organizations=sorted(set(r.organizations)),
         url=r.url,
         venue=r.venue,
@@ -333,7 +439,7 @@ def merge_records(items: Sequence[SourcedRecord]) -> Record:
     if not items:
         raise ValueError("merge_records needs at least one record")
     if len(items) == 1:
-        return _as_paper(items[0].record)
+        return _as_paper(items[0])
     return _merge_general(items)
 
 
@@ -353,7 +459,7 @@ def _merge_general(items: Sequence[SourcedRecord]) -> Record:
         arxiv_id=_most_common(i.record.arxiv_id for i in items),
         doi=_most_common(i.record.doi for i in items),
         upvotes=max(upvotes) if upvotes else None,
-        categories=sorted({c for i in items for c in i.record.categories}),
+        categories=_categories(items),
         organizations=sorted({o for i in items for o in i.record.organizations}),
         url=_first_ranked(items, "url"),
         venue=_first_ranked(items, "venue"),

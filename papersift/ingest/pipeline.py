@@ -43,6 +43,8 @@ class FileReport:
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     merge_reasons: Counter[str] = field(default_factory=Counter)
+    #: Records kept apart from a paper whose identifier they share (see dedup.identifier_conflict).
+    conflicts: int = 0
     #: The fingerprint of every record read, in file order (``Store.papers_of_records``
     #: turns them into the papers they belong to).
     fingerprints: list[int] = field(default_factory=list)
@@ -132,7 +134,7 @@ class Ingester:
         )
         self.recent_keys.update(every_key)
         self.recent_fingerprints.add(item.fingerprint)
-        matches = self._matches(item.record, candidates)
+        matches = self._matches(item.record, item.fingerprint, candidates)
         if matches:
             self._merge_into(matches, new, keys)
             return
@@ -149,16 +151,21 @@ class Ingester:
         self.pending.clear()
         self.pending_keys.clear()
 
-    def _matches(self, record: Record, candidates: list[int]) -> dict[int, str]:
+    def _matches(self, record: Record, fingerprint: int, candidates: list[int]) -> dict[int, str]:
+        """The candidates that are this record's paper, with why; a candidate that shares an
+        identifier with it but is plainly another paper is stored as a conflict."""
         if not candidates:
             return {}
         view = dedup.view_of(record)
         views = self.store.paper_views(candidates)
-        return {
-            pid: reason
-            for pid in candidates
-            if (reason := dedup.same_paper(view, views[pid])) is not None
-        }
+        matches: dict[int, str] = {}
+        for pid in candidates:
+            if (reason := dedup.same_paper(view, views[pid])) is not None:
+                matches[pid] = reason
+            elif conflict := dedup.identifier_conflict(view, views[pid]):
+                self.store.add_conflict(pid, fingerprint, conflict, self.now)
+                self.report.conflicts += 1
+        return matches
 
     def _merge_into(self, matches: dict[int, str], new: NewRecord, keys: Keys) -> None:
         survivor, *others = sorted(matches)

@@ -71,10 +71,13 @@ Batch = tuple[list[Item], int]  # items, and how many bytes of the file were rea
 
 
 def canonical(record: Record) -> Record:
-    """Fold an arXiv DOI into the arXiv id, so the two spellings of an id agree."""
+    """Fold an arXiv DOI into the arXiv id, so the two spellings of an id agree; a search
+    engine's snippet abstract ("… x … y …") is marked as cut short, so a full one wins."""
     if record.doi and record.doi.startswith("10.48550/arxiv."):
         record.arxiv_id = record.arxiv_id or normalize_arxiv_id(record.doi)
         record.doi = None
+    if record.abstract and not record.abstract_truncated and dedup.is_snippet(record.abstract):
+        record.abstract_truncated = True
     return record
 
 

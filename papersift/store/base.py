@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from papersift.models import (
+    IdConflict,
     Keys,
     Paper,
     PaperView,
@@ -133,6 +134,14 @@ class Store(Protocol):
     def log_merge(
         self, paper_id: int, record_id: int | None, merged_id: int | None, reason: str, now: str
     ) -> None: ...
+
+    def add_conflict(self, paper_id: int, fingerprint: int, identifier: str, now: str) -> None:
+        """The record ``fingerprint`` shares ``identifier`` with ``paper_id`` but is not it."""
+        ...
+
+    def conflicts(self, paper_id: int | None = None) -> list[IdConflict]:
+        """Identifier conflicts of the library, or of one paper (see shared_conflicts)."""
+        ...
 
     # -- reading
     def resolve_paper_id(self, ident: str) -> int | None:

@@ -28,6 +28,7 @@ from papersift.store.postgres_search import (
     register_vector_type,
 )
 from papersift.store.shared_accounts import SharedAccounts
+from papersift.store.shared_conflicts import SharedConflicts
 from papersift.store.shared_digests import SharedDigests
 from papersift.store.shared_library import PAPER_COLUMNS as _PAPER_COLUMNS
 from papersift.store.shared_library import SharedLibrary
@@ -68,7 +69,13 @@ def _store_error(exc: psycopg.Error, location: str) -> StoreError:
 
 
 class PostgresStore(
-    PostgresSearch, PostgresReaders, SharedAccounts, SharedDigests, SharedSync, SharedLibrary
+    PostgresSearch,
+    PostgresReaders,
+    SharedAccounts,
+    SharedConflicts,
+    SharedDigests,
+    SharedSync,
+    SharedLibrary,
 ):
     _text_order = ' COLLATE "C"'
 

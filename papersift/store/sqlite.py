@@ -16,6 +16,7 @@ from papersift.errors import BusyError, StoreError
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
 from papersift.store.shared_accounts import SharedAccounts
+from papersift.store.shared_conflicts import SharedConflicts
 from papersift.store.shared_digests import SharedDigests
 from papersift.store.shared_library import PAPER_COLUMNS as _PAPER_COLUMNS
 from papersift.store.shared_library import SharedLibrary
@@ -94,7 +95,13 @@ def _store_error(exc: sqlite3.Error, location: str) -> StoreError:
 
 
 class SQLiteStore(
-    SQLiteSearch, SQLiteReaders, SharedAccounts, SharedDigests, SharedSync, SharedLibrary
+    SQLiteSearch,
+    SQLiteReaders,
+    SharedAccounts,
+    SharedConflicts,
+    SharedDigests,
+    SharedSync,
+    SharedLibrary,
 ):
     def __init__(self, path: Path, busy_wait: float = BUSY_WAIT_S) -> None:
         self.location = str(path)
