@@ -25,7 +25,8 @@ from papersift.ingest.pipeline import FileReport, ProgressCallback, ingest_file
 from papersift.ingest.sources import readers
 from papersift.models import Hit, Paper, SearchFilters
 from papersift.recommend import FeedSettings, render_feed_html
-from papersift.search import MODES, Mode
+from papersift.search import MODES
+from papersift.search_modes import MODE_NAMES
 
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
 NOTES = (".md", ".rst", ".db", ".db-wal", ".db-shm")  # skipped when a folder is ingested
@@ -387,13 +388,20 @@ def _print_hits(hits: list[Hit], fmt: str, notes: list[str]) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(MODE_NAMES, case_sensitive=False),
+    default="both",
+    show_default=True,
+    help="keywords, meaning or both (lexical, semantic, hybrid: the same).",
+)
 @_filter_options
 @click.pass_context
 def search(
-    ctx: click.Context, query: str, mode: Mode, filters: SearchFilters, limit: int, fmt: str
+    ctx: click.Context, query: str, mode: str, filters: SearchFilters, limit: int, fmt: str
 ) -> None:
-    """Search by keywords and meaning. Syntax: "a phrase", prefix*, author:Name."""
+    """Search by keywords and meaning. Syntax: "a phrase", prefix*, author:Name,
+    title:word, -word (leave out)."""
     searcher = _searcher(ctx)
     hits = searcher.search(query, mode=mode, filters=filters, limit=limit)
     _print_hits(hits, fmt, searcher.notes)
@@ -694,6 +702,10 @@ cli.add_command(sync)
 from papersift.cli_db import db  # noqa: E402
 
 cli.add_command(db)
+
+from papersift.cli_map import map_group  # noqa: E402
+
+cli.add_command(map_group)
 
 
 def main(argv: list[str] | None = None) -> int:

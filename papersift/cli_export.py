@@ -17,7 +17,7 @@ from papersift.ingest.normalize import parse_date
 from papersift.models import Hit, Paper
 from papersift.rank.priors import DEFAULT_WINDOW_DAYS
 from papersift.recommend import FeedSettings
-from papersift.search import MODES, Mode
+from papersift.search_modes import MODE_NAMES
 
 DEFAULT_LIMIT = 10
 DEFAULT_BASE_URL = "http://localhost:8000"
@@ -61,7 +61,11 @@ def _window_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--liked", "liked_reader", metavar="READER", help="READER's own, listed and liked papers."
 )
-@click.option("--mode", type=click.Choice(MODES), help="Search mode (default hybrid).")
+@click.option(
+    "--mode",
+    type=click.Choice(MODE_NAMES, case_sensitive=False),
+    help="keywords, meaning or both (default both; or lexical, semantic, hybrid).",
+)
 @_window_options
 @click.pass_context
 def export_bibtex(
@@ -69,7 +73,7 @@ def export_bibtex(
     feed_reader: str | None,
     query: str | None,
     liked_reader: str | None,
-    mode: Mode | None,
+    mode: str | None,
     days: int | None,
     since: str | None,
     limit: int | None,
@@ -159,7 +163,7 @@ def _feed_hits(
     return hits
 
 
-def _search_hits(ctx: click.Context, query: str, mode: Mode, limit: int | None) -> list[Hit]:
+def _search_hits(ctx: click.Context, query: str, mode: str, limit: int | None) -> list[Hit]:
     searcher = _searcher(ctx)
     hits = searcher.search(query, mode=mode, limit=limit or DEFAULT_LIMIT)
     for note in searcher.notes:

@@ -170,9 +170,23 @@ class SearchFilters:
     source: str | None = None  # a source name given at ingest
     author: str | None = None  # words of an author's name, accents and case ignored
     has_abstract: bool = False
+    #: FTS5 parts (``"w1 w2"``) that must all be in the title (``title:`` in a query).
+    title_parts: tuple[str, ...] = ()
+    #: FTS5 parts of which no paper may hold any (``-word`` in a query).
+    exclude_parts: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return any((self.since, self.until, self.source, self.author, self.has_abstract))
+        wanted = (self.since, self.until, self.source, self.author, self.has_abstract)
+        return any(wanted) or bool(self.title_parts or self.exclude_parts)
+
+    def text_conditions(self) -> list[tuple[str, bool]]:
+        """(FTS5 expression, whether a paper must match it) for ``title:`` and ``-word``."""
+        found: list[tuple[str, bool]] = []
+        if self.title_parts:
+            found.append(("title : (" + " AND ".join(self.title_parts) + ")", True))
+        if self.exclude_parts:
+            found.append((" OR ".join(self.exclude_parts), False))
+        return found
 
     def author_match(self) -> str:
         """The FTS5 expression for papers whose author list has every word of ``author``."""

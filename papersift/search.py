@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,14 +19,25 @@ from papersift.embed import Embedder, paper_text
 from papersift.engine import LocalEngine, embed_pending
 from papersift.errors import NotFoundError, PapersiftError, UsageError
 from papersift.index.database import DatabaseIndex, DatabaseVectors
-from papersift.index.lexical import SCORE_BUDGET, narrower_matches, parse_query, plan_match
+from papersift.index.lexical import (
+    SCORE_BUDGET,
+    LexicalQuery,
+    narrower_matches,
+    parse_query,
+    plan_match,
+)
 from papersift.index.vector import VectorIndex, open_index
 from papersift.models import Hit, SearchFilters
 from papersift.rank.fusion import reciprocal_rank_fusion
+from papersift.search_modes import MODES as MODES
+from papersift.search_modes import Mode as Mode
+from papersift.search_modes import resolve_mode
 from papersift.store import Store
 
-Mode = Literal["hybrid", "lexical", "semantic"]
-MODES: tuple[Mode, ...] = ("hybrid", "lexical", "semantic")
+#: Below this cosine similarity of the best meaning match, a search says "nothing close"
+#: (all-MiniLM-L6-v2). Measured with evaluation/nothing_close.py on the SciFact training
+#: claims (the figures are in the README, "Search").
+NOTHING_CLOSE = 0.40
 #: How many results each side contributes to the fusion.
 POOL = 100
 
@@ -135,28 +145,38 @@ class Searcher:
     def search(
         self,
         query: str,
-        mode: Mode = "hybrid",
+        mode: str = "hybrid",
         filters: SearchFilters | None = None,
         limit: int = 10,
     ) -> list[Hit]:
-        if mode not in MODES:
-            raise UsageError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        """The best ``limit`` papers for the query; ``mode`` is keywords, meaning or both
+        (or lexical, semantic, hybrid). ``notes`` then says what the search did not do."""
+        chosen = resolve_mode(mode)
         parsed = parse_query(query)
-        filters = filters or SearchFilters()
-        if parsed.author and not filters.author:
-            filters = SearchFilters(
-                filters.since, filters.until, filters.source, parsed.author, filters.has_abstract
-            )
+        filters = _with_query_filters(filters or SearchFilters(), parsed)
         if not any(c.isalnum() for c in query):
             raise UsageError("the query has no words to search for")
-        self.notes.clear()
-        match, lexical = self._lexical(parsed.parts, filters) if mode != "semantic" else ("", [])
+        if not parsed.parts and parsed.exclude and not parsed.author:
+            raise UsageError("the query only leaves words out: add words to look for")
+        self.notes[:] = list(parsed.notes)
+        match, lexical = self._lexical(parsed.parts, filters) if chosen != "semantic" else ("", [])
         semantic: list[tuple[int, float]] = []
-        if mode == "semantic" or (mode == "hybrid" and self._has_vectors()):
-            semantic = self._semantic(self.embedder.encode([query])[0], filters, exclude=())
-        elif mode == "hybrid":
+        if chosen == "semantic" or (chosen == "hybrid" and self._has_vectors()):
+            text = parsed.meaning_text() if parsed.has_operators else query
+            semantic = self._semantic(self.embedder.encode([text])[0], filters, exclude=())
+            self._note_if_nothing_close(semantic)
+        elif chosen == "hybrid":
             self.notes.append("no vectors yet, so this is a keyword search: run `papersift index`")
         return self._hits(lexical, semantic, limit, match)
+
+    def _note_if_nothing_close(self, semantic: list[tuple[int, float]]) -> None:
+        if not semantic or semantic[0][1] >= NOTHING_CLOSE:
+            return
+        self.notes.append(
+            f"nothing close in meaning: the best match has similarity {semantic[0][1]:.2f} "
+            f"(a relevant paper usually has {NOTHING_CLOSE:.2f} or more), so what follows "
+            "is only the least far"
+        )
 
     def similar(
         self,
@@ -225,7 +245,7 @@ class Searcher:
         self, vector: NDArray[np.float32], filters: SearchFilters, exclude: tuple[int, ...]
     ) -> list[tuple[int, float]]:
         index = self.vectors()
-        if filters.author:
+        if filters.author or filters.title_parts or filters.exclude_parts:
             self.sync_lexical()
         candidates = self.store.filtered_ids(filters) if filters else None
         if candidates is not None and len(candidates) == 0:
@@ -260,6 +280,16 @@ class Searcher:
                 hit.reasons.append(f"similar in meaning ({hit.similarity:.2f})")
             hits.append(hit)
         return hits
+
+
+def _with_query_filters(filters: SearchFilters, parsed: LexicalQuery) -> SearchFilters:
+    """The filters, with the author, ``title:`` and ``-word`` of the query added."""
+    return replace(
+        filters,
+        author=filters.author or parsed.author,
+        title_parts=filters.title_parts + tuple(parsed.title),
+        exclude_parts=filters.exclude_parts + tuple(parsed.exclude),
+    )
 
 
 def _not_indexed(model: str) -> NotIndexedError:

@@ -7,7 +7,12 @@ break the query):
 * ``"exact phrase"``: the words in this order;
 * ``optim*``: prefix search;
 * ``pre-training``: a hyphenated word is the phrase "pre training";
-* ``author:Okafor`` or ``author:"Tomás Okafor"``: an author filter (accents and case ignored).
+* ``author:Okafor`` or ``author:"Tomás Okafor"``: an author filter (accents and case ignored);
+* ``title:word`` or ``title:"a phrase"``: only papers with it in the title (and ranked by it);
+* ``-word``, ``-"a phrase"``, ``NOT word``: leave out papers that hold it anywhere.
+
+``AND`` / ``OR``, parentheses and other ``field:`` prefixes are not operators here: the
+query runs without them and ``LexicalQuery.notes`` says so (they were silently ignored).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_PIECE = re.compile(r'(author:)?"([^"]*)"?|(\S+)', re.IGNORECASE)
+_PIECE = re.compile(r'(-|author:|title:)?"([^"]*)"?|(\S+)', re.IGNORECASE)
+_FIELD = re.compile(r"([A-Za-z]+):(\S.*)")
 _WORD = re.compile(r"\w+")
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
@@ -37,36 +43,112 @@ class LexicalQuery:
     author: str | None = None
     #: The OR-ed pieces of ``match``, one per word or phrase.
     parts: list[str] = field(default_factory=list)
+    #: Parts that must be in the title (``title:``), and parts no result may hold (``-``).
+    title: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    #: What the query asked that is not supported (said to the reader, not ignored).
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_operators(self) -> bool:
+        return bool(self.title or self.exclude)
+
+    def meaning_text(self) -> str:
+        """The words to search by meaning: the query without its operators."""
+        return " ".join(p.strip('"*') for p in self.parts)
 
 
 def _quote(words: list[str]) -> str:
     return '"' + " ".join(words) + '"'
 
 
-def parse_query(text: str) -> LexicalQuery:
-    parts: list[str] = []
-    terms: list[str] = []
-    author: str | None = None
-    for m in _PIECE.finditer(text):
-        bare = m.group(3) or ""
-        if m.group(1) or bare.lower().startswith("author:"):
-            name = m.group(2) if m.group(1) else bare[len("author:") :]
-            author = " ".join(_WORD.findall(name)) or author
-            continue
-        if m.group(2) is not None:  # a quoted phrase
-            if words := _WORD.findall(m.group(2)):
-                parts.append(_quote(words))
-                terms.extend(w.lower() for w in words)
-            continue
-        words = _WORD.findall(bare)
+class _Parser:
+    """The state of one ``parse_query``: what was found so far."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.terms: list[str] = []
+        self.title: list[str] = []
+        self.exclude: list[str] = []
+        self.notes: dict[str, None] = {}
+        self.author: str | None = None
+        self.negate = False
+
+    def phrase(self, words: list[str], prefix: str) -> None:
+        part = _quote(words)
+        if self.negate or prefix == "-":
+            self.exclude.append(part)
+        else:
+            self.parts.append(part)
+            self.terms.extend(w.lower() for w in words)
+            if prefix.lower() == "title:":
+                self.title.append(part)
+        self.negate = False
+
+    def bare(self, token: str) -> None:
+        if token == "NOT":
+            self.negate = True
+            return
+        if token in ("AND", "OR"):
+            self.notes[
+                "AND and OR are not needed: every word counts, and papers with more "
+                "of them rank higher (use -word to leave a word out)"
+            ] = None
+            return
+        if token.startswith("-") and len(token) > 1:
+            self.negate, token = True, token[1:]
+        if "(" in token or ")" in token:
+            self.notes["parentheses are not supported: searched as plain words"] = None
+        if (m := _FIELD.fullmatch(token)) and m.group(1).lower() not in ("title", "author"):
+            self.notes[
+                f"{m.group(1)}: is not a search field (title: and author: are): searched as words"
+            ] = None
+            token = m.group(2)
+        prefix = ""
+        if token.lower().startswith("title:"):
+            prefix, token = "title:", token[len("title:") :]
+        self.word(token, prefix)
+
+    def word(self, token: str, prefix: str) -> None:
+        words = _WORD.findall(token)
         if not words:
+            self.negate = False
+            return
+        star = token.endswith("*") and len(words[-1]) >= 2
+        if len(words) == 1 and words[0].lower() in STOPWORDS and not star and not prefix:
+            self.negate = False
+            return
+        if star and not self.negate:
+            self.parts.append(_quote(words) + "*")
+            self.terms.extend(w.lower() for w in words)
+            if prefix:
+                self.title.append(_quote(words) + "*")
+            return
+        self.phrase(words, prefix)
+
+
+def parse_query(text: str) -> LexicalQuery:
+    state = _Parser()
+    for m in _PIECE.finditer(text):
+        prefix, quoted, bare = (m.group(1) or "").lower(), m.group(2), m.group(3) or ""
+        if prefix == "author:" or bare.lower().startswith("author:"):
+            name = quoted if prefix else bare[len("author:") :]
+            state.author = " ".join(_WORD.findall(name or "")) or state.author
             continue
-        prefix = bare.endswith("*") and len(words[-1]) >= 2
-        if len(words) == 1 and words[0].lower() in STOPWORDS and not prefix:
+        if quoted is not None:
+            if words := _WORD.findall(quoted):
+                state.phrase(words, prefix)
             continue
-        parts.append(_quote(words) + ("*" if prefix else ""))
-        terms.extend(w.lower() for w in words)
-    return LexicalQuery(" OR ".join(parts) or None, terms, author, parts)
+        state.bare(bare)
+    return LexicalQuery(
+        " OR ".join(state.parts) or None,
+        state.terms,
+        state.author,
+        state.parts,
+        state.title,
+        state.exclude,
+        list(state.notes),
+    )
 
 
 #: How many matching papers a keyword query may make FTS5 score (about 1 µs each). A large

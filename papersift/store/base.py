@@ -23,6 +23,7 @@ from papersift.models import (
     SourcedRecord,
     User,
 )
+from papersift.store.shared_map import MapBox, MapCluster, MapPoint, MapState
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +331,29 @@ class Store(Protocol):
         """Put a newer version of a record in place of the stored one (same paper, same
         source, file and locator): a live source's record that changed upstream."""
         ...
+
+    # -- the map of the library (papersift map; see store/shared_map.py)
+    def replace_map(
+        self, points: Sequence[MapPoint], clusters: Sequence[MapCluster], state: MapState
+    ) -> None: ...
+
+    def add_map_points(
+        self, points: Sequence[MapPoint], clusters: Sequence[MapCluster], seq: int, now: str
+    ) -> None: ...
+
+    def map_state(self) -> MapState | None: ...
+
+    def map_clusters(self) -> list[MapCluster]: ...
+
+    def map_points(
+        self, box: MapBox | None = None, limit: int | None = None
+    ) -> list[MapPoint]: ...
+
+    def map_points_of(self, paper_ids: Sequence[int]) -> dict[int, MapPoint]: ...
+
+    def paper_titles(self, paper_ids: Sequence[int]) -> dict[int, str | None]: ...
+
+    def map_size(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from papersift.store.shared_conflicts import SharedConflicts
 from papersift.store.shared_digests import SharedDigests
 from papersift.store.shared_library import PAPER_COLUMNS as _PAPER_COLUMNS
 from papersift.store.shared_library import SharedLibrary
+from papersift.store.shared_map import SharedMap
 from papersift.store.shared_sync import SharedSync
 from papersift.store.sqlite import _RECORD_COLUMNS, _paper_values, _record_values
 
@@ -76,6 +77,7 @@ class PostgresStore(
     SharedDigests,
     SharedSync,
     SharedLibrary,
+    SharedMap,
 ):
     _text_order = ' COLLATE "C"'
 

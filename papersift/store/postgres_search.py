@@ -478,6 +478,13 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
             f"p.id IN (SELECT paper_id FROM papers_fts WHERE tsv @@ {_TSQUERY.format('%s')})"
         )
         params.append(to_tsquery_text(filters.author_match()))
+    for expression, wanted in filters.text_conditions():
+        negation = "" if wanted else "NOT "
+        parts.append(
+            f"p.id {negation}IN (SELECT paper_id FROM papers_fts "
+            f"WHERE tsv @@ {_TSQUERY.format('%s')})"
+        )
+        params.append(to_tsquery_text(expression))
     if filters.has_abstract:
         parts.append("p.abstract IS NOT NULL")
     return "".join(f" AND {p}" for p in parts), params

@@ -20,6 +20,7 @@ from papersift.store.shared_conflicts import SharedConflicts
 from papersift.store.shared_digests import SharedDigests
 from papersift.store.shared_library import PAPER_COLUMNS as _PAPER_COLUMNS
 from papersift.store.shared_library import SharedLibrary
+from papersift.store.shared_map import SharedMap
 from papersift.store.shared_sync import SharedSync
 from papersift.store.sqlite_readers import SQLiteReaders
 from papersift.store.sqlite_search import SQLiteSearch
@@ -102,6 +103,7 @@ class SQLiteStore(
     SharedDigests,
     SharedSync,
     SharedLibrary,
+    SharedMap,
 ):
     def __init__(self, path: Path, busy_wait: float = BUSY_WAIT_S) -> None:
         self.location = str(path)

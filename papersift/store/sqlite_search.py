@@ -179,6 +179,10 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
     if filters.author:
         parts.append("p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
         params.append(filters.author_match())
+    for expression, wanted in filters.text_conditions():
+        negation = "" if wanted else "NOT "
+        parts.append(f"p.id {negation}IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
+        params.append(expression)
     if filters.has_abstract:
         parts.append("p.abstract IS NOT NULL")
     return "".join(f" AND {p}" for p in parts), params

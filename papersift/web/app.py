@@ -331,7 +331,7 @@ def create_app(
 ) -> FastAPI:
     """The app over the library of ``settings`` (``open_signup``: anyone may make an
     account; ``secure_cookies``: send the session cookie over HTTPS only)."""
-    from papersift.web import api, pages
+    from papersift.web import api, map_routes, pages
 
     lib = Library(settings, embedder_factory, model_name)
 
@@ -369,6 +369,7 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(map_routes.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

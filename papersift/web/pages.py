@@ -18,7 +18,7 @@ from papersift.export import atom_feed, to_bibtex
 from papersift.ingest.pipeline import ingest_file
 from papersift.models import Paper
 from papersift.recommend import FeedSettings
-from papersift.search import MODES
+from papersift.search_modes import MODE_LABELS, MODES, resolve_mode
 from papersift.store import Store
 from papersift.web import service
 from papersift.web.app import (
@@ -144,6 +144,7 @@ def search_page(
     until: str = "",
     author: str = "",
 ) -> Response:
+    mode = resolve_mode(mode)
     hits, notes = service.search(lib, q, mode, since, until, author) if q.strip() else ([], [])
     return render(
         request,
@@ -152,6 +153,7 @@ def search_page(
         q=q,
         mode=mode,
         modes=MODES,
+        mode_labels=MODE_LABELS,
         since=since,
         until=until,
         author=author,

@@ -13,7 +13,8 @@ from papersift.ingest.normalize import parse_date
 from papersift.models import Hit, Paper, SavedSearch, SearchFilters, Signal, User
 from papersift.rank.personal import EmptyProfileError
 from papersift.recommend import FeedSettings
-from papersift.search import MODES, NotIndexedError
+from papersift.search import NotIndexedError
+from papersift.search_modes import resolve_mode
 from papersift.store import Store
 from papersift.web.app import Library, Ranked
 
@@ -42,8 +43,7 @@ def _date(value: str, name: str) -> str | None:
 def search(
     lib: Library, q: str, mode: str, since: str = "", until: str = "", author: str = ""
 ) -> tuple[list[Hit], list[str]]:
-    if mode not in MODES:
-        raise UsageError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+    resolve_mode(mode)  # a clear error for an unknown name, before any work
     filters = SearchFilters(_date(since, "since"), _date(until, "until"), None, author or None)
     searcher = lib.searcher()
     try:
@@ -143,11 +143,10 @@ def remove_token(store: Store, user: User, token_id: int) -> None:
 def save_search(store: Store, user: User, name: str, q: str, mode: str) -> SavedSearch:
     if not name.strip() or not q.strip():
         raise UsageError("a saved search needs a name and a query")
-    if mode not in MODES:
-        raise UsageError(f"unknown search mode {mode!r}")
+    chosen = resolve_mode(mode)
     with store.transaction():
         sid = store.add_saved_search(
-            user.id, name.strip(), q.strip(), mode, secrets.token_urlsafe(24), _now()
+            user.id, name.strip(), q.strip(), chosen, secrets.token_urlsafe(24), _now()
         )
     found = store.saved_search(sid)
     assert found is not None

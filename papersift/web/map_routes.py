@@ -1,0 +1,87 @@
+"""The map of the library: the ``/map`` page and its API (``/api/map``, ``/api/map/region``).
+
+Every route acts for the caller: the likes and feed drawn are the caller's own, and a
+selected region seeds the caller's own profile. The points and regions are the library's,
+the same for every reader.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from papersift.errors import UsageError
+from papersift.map.view import DEFAULT_LIMIT, MAX_LIMIT, check_box, map_view, seed_from_region
+from papersift.recommend import FeedSettings
+from papersift.store.shared_map import MapBox
+from papersift.web import service
+from papersift.web.app import Caller, Library, api_caller, library, page_caller, render
+
+router = APIRouter()
+Lib = Annotated[Library, Depends(library)]
+Me = Annotated[Caller, Depends(page_caller)]
+ApiMe = Annotated[Caller, Depends(api_caller)]
+#: The feed drawn on the map: the reader's usual window, more papers than a page shows.
+MAP_FEED = 30
+
+
+class RegionIn(BaseModel):
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@router.get("/map", response_class=HTMLResponse, include_in_schema=False)
+def map_page(request: Request, me: Me, lib: Lib) -> Response:
+    state = lib.store().map_state()
+    return render(request, "map.html", me, built=state is not None)
+
+
+def _feed(lib: Library, caller: Caller, days: int | None) -> list[Any]:
+    settings = FeedSettings(limit=MAP_FEED) if days is None else FeedSettings(days, limit=MAP_FEED)
+    ranked, _ = service.feed(lib, caller.user, settings)
+    return ranked.hits
+
+
+@router.get("/api/map", tags=["api"])
+def api_map(
+    caller: ApiMe,
+    lib: Lib,
+    x0: float | None = None,
+    y0: float | None = None,
+    x1: float | None = None,
+    y1: float | None = None,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    days: int | None = Query(None, ge=1, le=3650),
+) -> dict[str, Any]:
+    """The map: points in the box (all of the map without one; a sample of ``limit``, each
+    ``[paper id, x, y, region]``), the regions with their words, and the caller's likes and
+    feed (``days``: the feed's window) where they lie on it."""
+    bounds = (x0, y0, x1, y1)
+    box: MapBox | None = None
+    if any(v is not None for v in bounds):
+        if any(v is None for v in bounds):
+            raise UsageError("give all of x0, y0, x1, y1, or none")
+        box = check_box(*(float(v) for v in bounds if v is not None))
+    store = lib.store()
+    feed = _feed(lib, caller, days) if store.map_state() is not None else []
+    return map_view(store, caller.user.reader_id, feed, box, limit)
+
+
+@router.post("/api/map/region", tags=["api"])
+def api_map_region(body: RegionIn, caller: ApiMe, lib: Lib) -> dict[str, Any]:
+    """Seed the caller's profile from a region of the map: up to 10 of its papers, spread
+    over it, become likes."""
+    seeded = seed_from_region(
+        lib.store(), caller.user.reader_id, check_box(body.x0, body.y0, body.x1, body.y1)
+    )
+    lib.feedback_given(caller.user)
+    titles = lib.store().paper_titles(seeded.added)
+    return {
+        "added": [{"id": i, "title": titles.get(i) or ""} for i in seeded.added],
+        "in_region": seeded.in_region,
+    }
