@@ -30,6 +30,7 @@ from bibtexparser.writer import BibtexFormat
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
+from papersift.links import absolute_url
 from papersift.models import Hit, Paper
 
 # ------------------------------------------------------------------------------- BibTeX
@@ -180,7 +181,8 @@ def _entry(paper: Paper, key: str) -> Entry:
     if paper.doi:
         fields.append(Field("doi", _verbatim(paper.doi)))
     fields += _arxiv_fields(paper)
-    if url := paper.url or (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None):
+    arxiv = f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
+    if url := absolute_url(paper.url) or arxiv:  # never a javascript: URL (issue 13)
         fields.append(Field("url", _verbatim(url)))
     if paper.categories:
         fields.append(Field("keywords", escape_latex(", ".join(paper.categories))))
@@ -368,8 +370,8 @@ def paper_link(paper: Paper, site_url: str) -> str:
     """Where a reader reads the paper: arXiv, else its own URL, else its page on the site."""
     if paper.arxiv_id:
         return f"https://arxiv.org/abs/{paper.arxiv_id}"
-    if paper.url and paper.url.startswith(("https://", "http://")):
-        return paper.url
+    if url := absolute_url(paper.url):
+        return url
     return f"{site_url.rstrip('/')}/papers/{paper.id}"
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from papersift.accounts import Accounts
+from papersift.links import safe_url
 from papersift.models import Hit, Paper
 from papersift.recommend import FeedSettings
 from papersift.web import service
@@ -18,8 +19,17 @@ Lib = Annotated[Library, Depends(library)]
 Me = Annotated[Caller, Depends(api_caller)]
 
 
+def _paper(paper: Paper) -> dict[str, Any]:
+    """A paper for the API: its url marked safe or not (only http(s) and relative URLs may
+    become links), its sources named by source, never by a file path on the server."""
+    data = paper.to_dict()
+    data["url_safe"] = safe_url(paper.url) is not None
+    data["sources"] = [{k: v for k, v in s.items() if k != "file"} for s in data["sources"]]
+    return data
+
+
 def _hit(hit: Hit) -> dict[str, Any]:
-    return {"paper": hit.paper.to_dict(), "score": hit.score, "reasons": hit.reasons}
+    return {"paper": _paper(hit.paper), "score": hit.score, "reasons": hit.reasons}
 
 
 class FeedbackIn(BaseModel):
@@ -60,7 +70,7 @@ def search(
 @router.get("/papers/{ident}")
 def paper(ident: str, caller: Me, lib: Lib) -> dict[str, Any]:
     found, merges = service.paper(lib.store(), ident)
-    return {**found.to_dict(), "merges": [list(m) for m in merges]}
+    return {**_paper(found), "merges": [list(m) for m in merges]}
 
 
 @router.get("/papers/{ident}/similar")

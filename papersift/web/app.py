@@ -36,6 +36,7 @@ from papersift.digest import ExpiredLinkError
 from papersift.embed import Embedder, embedder_name, load_embedder
 from papersift.errors import BusyError, NotFoundError, PapersiftError, UsageError
 from papersift.index.vector import VectorIndex
+from papersift.links import safe_url
 from papersift.models import Hit, User
 from papersift.recommend import FeedSettings, Recommender
 from papersift.search import Searcher
@@ -46,6 +47,17 @@ log = logging.getLogger(__name__)
 _request_store: ContextVar[Store | None] = ContextVar("papersift_request_store", default=None)
 FEED_CACHE = 256  # feeds kept (each a few kB)
 WEB = resources.files("papersift.web")
+#: Sent with every response (issue 13): scripts, styles and forms only from this site (no
+#: inline script: HTMX and papersift.js are files), never framed, no Referer to other sites.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 class LoginThrottle:
@@ -313,6 +325,7 @@ async def api_admin(caller: Annotated[Caller, Depends(api_caller)]) -> Caller:
 
 
 templates = Jinja2Templates(directory=str(WEB / "templates"))
+templates.env.filters["safe_url"] = safe_url  # a paper's url as a link only when http(s)
 
 
 def render(request: Request, name: str, caller: Caller | None, **context: object) -> HTMLResponse:
@@ -352,6 +365,15 @@ def create_app(
     app.state.open_signup = open_signup
     app.state.secure_cookies = secure_cookies
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
+
+    @app.middleware("http")
+    async def _security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.middleware("http")
     async def _one_connection_per_request(
