@@ -666,9 +666,11 @@ def evaluate_command(
 
 
 @cli.command("synthetic")
-@click.argument("out_dir", type=click.Path(path_type=Path))
-@click.option("--papers", "n_papers", type=click.IntRange(min=10), default=3000, show_default=True)
-@click.option("--users", type=click.IntRange(min=1), default=40, show_default=True)
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--papers", "n_papers", type=click.IntRange(10, 10_000_000), default=3000, show_default=True
+)
+@click.option("--users", type=click.IntRange(1, 1_000_000), default=40, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def synthetic_command(out_dir: Path, n_papers: int, users: int, seed: int) -> None:
     """Write synthetic papers.jsonl and ratings.jsonl (readers with several drifting interests)."""

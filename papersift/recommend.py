@@ -250,7 +250,8 @@ class Recommender:
             if settings.until and len(settings.until) >= 10
             else datetime.now(UTC).date()
         )
-        since = settings.since or (today - timedelta(days=settings.days)).isoformat()
+        back = min(settings.days, (today - date.min).days)  # --days 1000000000: all time
+        since = settings.since or (today - timedelta(days=back)).isoformat()
         among = None
         if self.store.count_in_window(since, settings.until, cap=SHORTLIST_AT + 1) > SHORTLIST_AT:
             among = self._shortlist(signals)

@@ -7,9 +7,13 @@ Both ways yield the same batches in the same order.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import multiprocessing
+import os
 import queue
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +25,7 @@ from papersift.ingest.normalize import normalize_arxiv_id
 from papersift.models import Keys, ParseItem, Record, Skipped, record_from_json, record_to_json
 
 BATCH = 500
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 Parse = Callable[[TextIO, str], Iterator[ParseItem]]
 
 
@@ -110,17 +115,37 @@ def _first_bad_utf8_line(path: Path) -> int:
     return line
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def text_encoding(head: bytes) -> str:
+    """The codec of a file that starts with ``head``: UTF-16 or UTF-32 when it opens with
+    their byte-order mark (Windows tools save BibTeX and CSV so), else UTF-8 with or without
+    its own mark. A UTF-16 BibTeX file used to be refused as binary for its zero bytes."""
+    return next((codec for bom, codec in _BOMS if head.startswith(bom)), "utf-8-sig")
+
+
 @contextmanager
 def open_text(path: Path) -> Iterator[tuple[TextIO, BinaryIO]]:
-    """The file as UTF-8 text (and its byte stream, for progress); bad bytes name the line."""
+    """The file as text (and its byte stream, for progress), in the encoding its byte-order
+    mark names, else UTF-8; bad bytes name the line."""
     try:
         binary = path.open("rb")
     except OSError as exc:
         raise ParseError(str(path), None, f"cannot read: {exc.strerror}") from exc
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline=None)
+    encoding = text_encoding(binary.read(4))
+    binary.seek(0)
+    text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline=None)
     try:
         yield text, binary
     except UnicodeDecodeError as exc:
+        if encoding != "utf-8-sig":
+            raise ParseError(str(path), None, f"not valid {encoding.upper()} text") from exc
         line = _first_bad_utf8_line(path)
         raise ParseError(str(path), line, "not UTF-8 text; convert the file to UTF-8") from exc
     finally:
@@ -139,8 +164,24 @@ def read_batches(path: Path, parse: Parse, source: str) -> Iterator[Batch]:
         yield items, binary.tell()
 
 
-def _produce(path: Path, parse: Parse, source: str, out: multiprocessing.Queue[object]) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (a ``kill -9`` of the CLI left
+    the parser of a 200k-record file running for minutes); elsewhere the parent's
+    ``finally`` and the queue's timeout stop it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _produce(
+    path: Path, parse: Parse, source: str, out: multiprocessing.Queue[object], parent: int
+) -> None:
     """Worker process: put every batch, then None; or the exception that stopped it."""
+    _die_with_parent(parent)
     try:
         for batch in read_batches(path, parse, source):
             out.put(batch)
@@ -161,7 +202,9 @@ def read_batches_in_worker(path: Path, parse: Parse, source: str) -> Iterator[Ba
     fork = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     channel: multiprocessing.Queue[object] = context.Queue(maxsize=8)
-    worker = context.Process(target=_produce, args=(path, parse, source, channel), daemon=True)
+    worker = context.Process(
+        target=_produce, args=(path, parse, source, channel, os.getpid()), daemon=True
+    )
     worker.start()
     try:
         while True:

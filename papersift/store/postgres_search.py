@@ -473,7 +473,7 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
     if filters.source:
         parts.append("p.id IN (SELECT paper_id FROM records WHERE source = %s)")
         params.append(filters.source)
-    if filters.author:
+    if filters.author_match():  # an author of no word ("--author ' '") filters nothing
         parts.append(
             f"p.id IN (SELECT paper_id FROM papers_fts WHERE tsv @@ {_TSQUERY.format('%s')})"
         )

@@ -47,9 +47,10 @@ class SharedLibrary(SharedSQL):
         """A paper's id from its number (or a number it was merged away from), arXiv id or
         DOI; None when the library has no such paper."""
         ident = ident.strip()
-        if ident.isdigit():
-            number = int(ident)
-            if number >= 2**63:  # no row has it, and neither database takes it
+        if ident.isascii() and ident.isdigit():  # not "²": str.isdigit takes it, int() not
+            # no row has an id past 2**63 (neither database takes one), and int() refuses
+            # strings over 4,300 digits: both are unknown ids, not tracebacks
+            if len(ident.lstrip("0")) > 19 or (number := int(ident)) >= 2**63:
                 return None
             if self._execute("SELECT 1 FROM papers WHERE id = ?", (number,)).fetchone():
                 return number

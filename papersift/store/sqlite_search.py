@@ -176,7 +176,7 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
     if filters.source:
         parts.append("p.id IN (SELECT paper_id FROM records WHERE source = ?)")
         params.append(filters.source)
-    if filters.author:
+    if filters.author_match():  # an author of no word ("--author ' '") filters nothing
         parts.append("p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
         params.append(filters.author_match())
     for expression, wanted in filters.text_conditions():

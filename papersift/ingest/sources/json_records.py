@@ -167,6 +167,9 @@ def _array_elements(text: str, filename: str) -> Iterator[tuple[Any, int]]:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise ParseError(filename, exc.lineno, f"not valid JSON: {exc.msg}") from exc
+        except RecursionError as exc:  # the stdlib decoder recurses per level (5,000 deep)
+            where = _line_at(text, pos)
+            raise ParseError(filename, where, "not valid JSON: nested too deeply") from exc
         line, counted = line + text.count("\n", counted, pos), pos
         yield value, line
         pos = _skip_ws(text, end)

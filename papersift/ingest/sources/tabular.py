@@ -41,7 +41,7 @@ import csv
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from papersift.errors import ParseError
 from papersift.ingest.formats import FormatSpec
@@ -289,12 +289,28 @@ def parse(
     else:
         return
     reader = csv.reader(itertools.chain([first], stream), delimiter=_delimiter(first, filename))
-    header = next(reader)
+    rows = _checked_rows(reader, filename, blank)
+    header = next(rows)
     index = _header(header, filename, blank + 1, columns)
     start = blank + reader.line_num + 1
-    for row in reader:
+    for row in rows:
         if any(cell.strip() for cell in row):
             yield _row_item(row, len(header), index, start)
+        start = blank + reader.line_num + 1
+
+
+def _checked_rows(reader: Any, filename: str, blank: int) -> Iterator[list[str]]:
+    """The reader's rows; a row csv cannot read (a cell over its 128 KiB limit, most often
+    a quote left open that swallowed the rest of the file) is a ParseError at its line."""
+    start = blank + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ParseError(filename, start, f"{exc} (is a quote left open?)") from exc
+        yield row
         start = blank + reader.line_num + 1
 
 
