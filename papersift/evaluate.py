@@ -43,10 +43,14 @@ C = 0.01, balanced classes, of the liked papers against all the others).
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import math
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from io import BufferedReader
 from pathlib import Path
 from statistics import fmean
 from typing import Any
@@ -58,6 +62,7 @@ from sklearn.feature_extraction.text import (  # type: ignore[import-untyped, un
     CountVectorizer,
     TfidfVectorizer,
 )
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped, unused-ignore]
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped, unused-ignore]
 
 from papersift.embed import Embedder, paper_text
@@ -75,6 +80,9 @@ from papersift.rank.priors import (
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 DEFAULT_TEST_FRACTION = 0.2
+#: Random unrated papers the learned methods (papersift, the SVM, the regression) train
+#: against, as in the protocol of ../shared/eval (Scholar Inbox, arxiv-sanity-lite).
+LEARN_NEGATIVES = 1000
 EMBED_BATCH = 64
 BM25_K1, BM25_B = 1.2, 0.75
 _WORDS = r"(?u)\b[^\W\d_][^\W_]+\b"
@@ -90,7 +98,7 @@ class PaperRow:
     title: str
     abstract: str
     date: datetime | None
-    upvotes: int
+    upvotes: int | None  # None: the file gives none (no popularity prior for it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +106,23 @@ class Rating:
     user: str
     paper: int  # index into the library
     label: int
-    time: datetime
+    time: datetime | None  # None: the rating file has no time for it
+    line: int = 0  # in the ratings file: orders untimed ratings
+
+
+def _open(path: Path) -> gzip.GzipFile | BufferedReader:
+    """The file's bytes, decompressed when it is gzip (by its magic number, not its name)."""
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(path, "rb")
+    return path.open("rb")
 
 
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) of every non-blank line; a line that is no object fails."""
     try:
-        with path.open("rb") as f:
+        with _open(path) as f:
             for number, raw in enumerate(f, start=1):
                 if not raw.strip():
                     continue
@@ -115,8 +133,9 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 if not isinstance(item, dict):
                     raise ParseError(str(path), number, "expected a JSON object")
                 yield number, item
-    except OSError as exc:
-        raise ParseError(str(path), None, f"cannot read: {exc.strerror or exc}") from exc
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        reason = getattr(exc, "strerror", None) or exc
+        raise ParseError(str(path), None, f"cannot read: {reason}") from exc
 
 
 def parse_time(value: object) -> datetime:
@@ -149,10 +168,10 @@ def _paper(item: dict[str, Any]) -> PaperRow:
     if not (title.strip() or abstract.strip()):
         raise ValueError("a paper needs a title or an abstract")
     when = parse_time(item["date"]) if item.get("date") else None
-    upvotes = item.get("upvotes") or 0
-    if not isinstance(upvotes, int | float) or isinstance(upvotes, bool):
+    upvotes = item.get("upvotes")
+    if upvotes is not None and (not isinstance(upvotes, int | float) or isinstance(upvotes, bool)):
         raise ValueError('"upvotes" must be a number')
-    return PaperRow(str(pid), title, abstract, when, int(upvotes))
+    return PaperRow(str(pid), title, abstract, when, None if upvotes is None else int(upvotes))
 
 
 def read_papers(path: Path) -> list[PaperRow]:
@@ -173,7 +192,7 @@ def read_papers(path: Path) -> list[PaperRow]:
     return papers
 
 
-def _rating(item: dict[str, Any]) -> tuple[str, str, int, datetime]:
+def _rating(item: dict[str, Any]) -> tuple[str, str, int, datetime | None]:
     user, paper, label = item.get("user"), item.get("paper"), item.get("label")
     if not isinstance(user, str | int) or isinstance(user, bool) or str(user) == "":
         raise ValueError('"user" must be a non-empty string or a number')
@@ -181,12 +200,21 @@ def _rating(item: dict[str, Any]) -> tuple[str, str, int, datetime]:
         raise ValueError('"paper" must be a string or a number')
     if label not in (1, -1) or isinstance(label, bool):
         raise ValueError(f'"label" must be 1 or -1, got {label!r}')
-    return str(user), str(paper), int(label), parse_time(item.get("time"))
+    when = item.get("time")
+    return str(user), str(paper), int(label), None if when is None else parse_time(when)
+
+
+def _later(old: Rating, new: Rating) -> bool:
+    """Whether ``new`` replaces ``old``: it is later in time, or in the file when either
+    has no time."""
+    if old.time is None or new.time is None:
+        return True  # read in file order: the new one is further down
+    return old.time <= new.time
 
 
 def read_ratings(path: Path, index: Mapping[str, int]) -> tuple[list[Rating], int]:
     """Ratings of known papers (the later one when a paper is rated twice) and how many
-    ratings named an unknown paper."""
+    ratings named an unknown paper; sorted by reader, then time (untimed: file order)."""
     latest: dict[tuple[str, int], Rating] = {}
     unknown = 0
     for number, item in _lines(path):
@@ -197,11 +225,15 @@ def read_ratings(path: Path, index: Mapping[str, int]) -> tuple[list[Rating], in
         if paper not in index:
             unknown += 1
             continue
-        rating = Rating(user, index[paper], label, when)
+        rating = Rating(user, index[paper], label, when, number)
         old = latest.get((user, rating.paper))
-        if old is None or old.time <= when:
+        if old is None or _later(old, rating):
             latest[(user, rating.paper)] = rating
-    return sorted(latest.values(), key=lambda r: (r.user, r.time)), unknown
+    return sorted(latest.values(), key=_rating_order), unknown
+
+
+def _rating_order(r: Rating) -> tuple[str, datetime, int]:
+    return r.user, r.time or EPOCH, r.line
 
 
 # ------------------------------------------------------------------------------ library
@@ -240,7 +272,7 @@ def build_library(papers: list[PaperRow], embedder: Embedder) -> Library:
         papers,
         vectors,
         days,
-        np.array([p.upvotes for p in papers], dtype=np.float64),
+        np.array([np.nan if p.upvotes is None else p.upvotes for p in papers], np.float64),
         counts.tocsr(),
         idf,
         lengths,
@@ -278,6 +310,9 @@ class UserCase:
     gains: F64  # 1 for a held-out 👍, else 0
     others: I64  # library papers neither rated by the reader nor candidates
     now_days: float = 0.0  # the moment the model is trained at, in days since 1970
+    #: LEARN_NEGATIVES random ``others``: what the learned methods contrast the likes with
+    negatives: I64 = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    timed: bool = True  # False: the ratings have no times (random split, no recency)
 
 
 def _cutoff(test_after: str) -> datetime:
@@ -292,16 +327,41 @@ def _cutoff(test_after: str) -> datetime:
 
 
 def split_user(
-    ratings: Sequence[Rating], test_after: str | None, test_fraction: float
+    ratings: Sequence[Rating],
+    test_after: str | None,
+    test_fraction: float,
+    rng: np.random.Generator | None = None,
+    untimed_now: datetime = EPOCH,
+    timed: bool | None = None,
 ) -> tuple[list[Rating], list[Rating], datetime]:
-    """(training ratings, held-out ratings, the moment the model is trained at)."""
+    """(training ratings, held-out ratings, the moment the model is trained at).
+
+    In time when every rating has a time; otherwise a random ``test_fraction`` of the
+    reader's ratings, drawn with ``rng``, is held out and the model is trained at
+    ``untimed_now``. ``timed`` forces the choice (``build_cases`` decides it once for the
+    whole file, so a file with some times missing is split at random throughout)."""
+    if timed is None:
+        timed = all(r.time is not None for r in ratings)
     if test_after is not None:
+        if not timed:
+            raise UsageError("test_after needs a time on every rating; use test_fraction")
         cut = _cutoff(test_after)
-        train = [r for r in ratings if r.time <= cut]
-        return train, [r for r in ratings if r.time > cut], cut
+        train = [r for r in ratings if _time(r) <= cut]
+        return train, [r for r in ratings if _time(r) > cut], cut
     n_test = min(len(ratings) - 1, max(1, round(test_fraction * len(ratings))))
+    if not timed:
+        order = (rng or np.random.default_rng(0)).permutation(len(ratings))
+        held = set(order[:n_test].tolist())
+        train = [r for i, r in enumerate(ratings) if i not in held]
+        return train, [r for i, r in enumerate(ratings) if i in held], untimed_now
     train, test = list(ratings[: len(ratings) - n_test]), list(ratings[len(ratings) - n_test :])
-    return train, test, train[-1].time if train else ratings[0].time
+    return train, test, _time(train[-1] if train else ratings[0])
+
+
+def _time(r: Rating) -> datetime:
+    if r.time is None:
+        raise UsageError("a rating without a time in a time-based split")
+    return r.time
 
 
 def make_case(
@@ -312,6 +372,7 @@ def make_case(
     n_papers: int,
     easy_negatives: int,
     rng: np.random.Generator,
+    timed: bool = True,
 ) -> UserCase:
     rated = np.zeros(n_papers, dtype=bool)
     rated[[r.paper for r in (*train, *test)]] = True
@@ -323,15 +384,19 @@ def make_case(
     candidates = np.concatenate([held, easy]).astype(np.int64)[order]
     taken = rated.copy()
     taken[candidates] = True
+    others = np.flatnonzero(~taken).astype(np.int64)
+    negatives = rng.choice(others, size=min(LEARN_NEGATIVES, len(others)), replace=False)
     return UserCase(
         user,
         np.array([r.paper for r in train], dtype=np.int64),
         np.array([r.label for r in train], dtype=np.int64),
-        np.array([(now - r.time) / timedelta(days=1) for r in train], dtype=np.float64),
+        np.array([(now - (r.time or now)) / timedelta(days=1) for r in train], np.float64),
         candidates,
         gains[order],
-        np.flatnonzero(~taken).astype(np.int64),
+        others,
         (now - EPOCH) / timedelta(days=1),
+        np.sort(negatives).astype(np.int64),
+        timed,
     )
 
 
@@ -352,10 +417,13 @@ def score_model(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
 
 def score_papersift(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
     """What ``papersift feed`` ranks by, at its default weights: the model plus the recency
-    prior (a 7-day window ending at the split) and the popularity prior."""
+    prior (a 7-day window ending at the split; none when the ratings have no times) and the
+    popularity prior."""
+    n = len(case.candidates)
     relevance, _ = feed_relevance(
         score_model(lib, case, rng),
-        case.now_days - lib.days[case.candidates],  # undated: -inf days, so inf old
+        # undated: -inf days, so inf old; untimed ratings: no moment to be recent at
+        case.now_days - lib.days[case.candidates] if case.timed else np.full(n, np.inf),
         lib.upvotes[case.candidates],
         window_days=DEFAULT_WINDOW_DAYS,
         recency_weight=DEFAULT_RECENCY_WEIGHT,
@@ -373,7 +441,7 @@ def score_recency(lib: Library, case: UserCase, rng: np.random.Generator) -> F64
 
 
 def score_popularity(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
-    return lib.upvotes[case.candidates]
+    return np.nan_to_num(lib.upvotes[case.candidates], nan=0.0)
 
 
 def score_mean_cosine(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
@@ -394,13 +462,36 @@ def score_bm25(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
     return scores
 
 
+def _contrast(case: UserCase) -> tuple[I64, I64]:
+    """Rows and 0/1 targets of a learned baseline: the reader's ratings (👍 = 1, 👎 = 0)
+    and the case's random unrated papers (0)."""
+    rows = np.concatenate([case.train, case.negatives])
+    y = np.concatenate([case.labels == 1, np.zeros(len(case.negatives), dtype=bool)])
+    return rows, y.astype(np.int64)
+
+
 def score_tfidf_svm(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
-    """arxiv-sanity-lite: the liked papers against every other paper the method may see."""
-    rows = np.concatenate([case.train, case.others])
-    y = np.concatenate([case.labels == 1, np.zeros(len(case.others), dtype=bool)])
+    """arxiv-sanity-lite: the liked papers against the random unrated ones."""
+    rows, y = _contrast(case)
     svm = LinearSVC(class_weight="balanced", C=0.01, max_iter=10000, tol=1e-6)
-    svm.fit(lib.tfidf[rows], y.astype(np.int64))
+    svm.fit(lib.tfidf[rows], y)
     scores: F64 = np.asarray(svm.decision_function(lib.tfidf[case.candidates]), np.float64)
+    return scores
+
+
+def score_tfidf_centroid(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    """Cosine of TF-IDF rows (unit length) to the mean TF-IDF row of the liked papers."""
+    centre = np.asarray(lib.tfidf[case.train[case.labels == 1]].mean(axis=0)).ravel()
+    scores: F64 = np.asarray(lib.tfidf[case.candidates] @ centre, np.float64).ravel()
+    return scores
+
+
+def score_minilm_logreg(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
+    """Scholar Inbox's recipe: class-balanced logistic regression (C = 1) on the vectors."""
+    rows, y = _contrast(case)
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    clf.fit(lib.vectors[rows].astype(np.float64), y)
+    scores: F64 = clf.decision_function(lib.vectors[case.candidates].astype(np.float64))
     return scores
 
 
@@ -413,6 +504,8 @@ METHODS: dict[str, Scorer] = {
     "bm25-profile": score_bm25,
     "mean-cosine": score_mean_cosine,
     "tfidf-svm": score_tfidf_svm,
+    "tfidf-centroid": score_tfidf_centroid,
+    "minilm-logreg": score_minilm_logreg,
 }
 
 
@@ -476,6 +569,8 @@ class EvaluationReport:
     embedder: str = ""
     held_out_positive: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    #: the same means over the development readers ("dev") and the held-out fifth
+    parts: dict[str, dict[str, MethodScores]] = field(default_factory=dict)
 
     def table(self) -> str:
         lines = [
@@ -486,9 +581,18 @@ class EvaluationReport:
             "",
             f"{'method':<16} {'nDCG@10':>8} {'MRR':>7} {'AUC':>7} {'P@10':>7}",
         ]
-        for name, m in self.methods.items():
-            lines.append(f"{name:<16} {m.ndcg10:>8.3f} {m.mrr:>7.3f} {m.auc:>7.3f} {m.p10:>7.3f}")
+        lines += _rows(self.methods)
+        for part, means in self.parts.items():
+            readers = len(next(iter(means.values())).per_user) if means else 0
+            lines += ["", f"{part} readers ({readers}):", *_rows(means)]
         return "\n".join(lines)
+
+
+def _rows(means: Mapping[str, MethodScores]) -> list[str]:
+    return [
+        f"{name:<16} {m.ndcg10:>8.3f} {m.mrr:>7.3f} {m.auc:>7.3f} {m.p10:>7.3f}"
+        for name, m in means.items()
+    ]
 
 
 # ------------------------------------------------------------------------------ evaluate
@@ -502,20 +606,55 @@ def build_cases(
     test_fraction: float,
     easy_negatives: int,
     seed: int,
+    untimed_now: datetime = EPOCH,
 ) -> tuple[list[UserCase], int]:
-    """The cases of readers with a like on each side of the split; and how many were not."""
+    """The cases of readers with a like on each side of the split; and how many were not.
+
+    The split is in time when every rating has a time, else random per reader (seeded by
+    ``seed`` and the reader's position, so a reader's split does not depend on the others);
+    untimed, the models are trained at ``untimed_now`` (``evaluate``: the newest paper)."""
     by_user: dict[str, list[Rating]] = {}
     for r in ratings:
         by_user.setdefault(r.user, []).append(r)
+    timed = all(r.time is not None for r in ratings)
     cases, skipped = [], 0
     for number, user in enumerate(sorted(by_user)):
-        train, test, now = split_user(by_user[user], test_after, test_fraction)
+        train, test, now = split_user(
+            by_user[user],
+            test_after,
+            test_fraction,
+            np.random.default_rng([seed, number, 1]),
+            untimed_now,
+            timed,
+        )
         if not any(r.label == 1 for r in train) or not any(r.label == 1 for r in test):
             skipped += 1
             continue
         rng = np.random.default_rng([seed, number])
-        cases.append(make_case(user, train, test, now, n_papers, easy_negatives, rng))
+        cases.append(make_case(user, train, test, now, n_papers, easy_negatives, rng, timed))
     return cases, skipped
+
+
+Rows = dict[str, list[tuple[float, float, float, float]]]
+
+
+def held_out_reader(user: str) -> bool:
+    """Whether a reader is in the held-out fifth: fixed by a hash of the reader's name, so
+    the same readers are held out whatever the seed, the method or the other readers."""
+    digest = hashlib.blake2b(user.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % 5 == 0
+
+
+def summarise_parts(cases: Sequence[UserCase], rows: Rows) -> dict[str, dict[str, MethodScores]]:
+    """Means over the development readers ("dev", 4/5) and the held-out fifth."""
+    held = [held_out_reader(c.user) for c in cases]
+    return {
+        part: {
+            name: summarise([r for r, h in zip(values, held, strict=True) if h == want])
+            for name, values in rows.items()
+        }
+        for part, want in (("dev", False), ("held-out", True))
+    }
 
 
 def run_methods(
@@ -526,7 +665,19 @@ def run_methods(
     on_user: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[str, MethodScores], list[F64]]:
     """Every method's means over the cases, and papersift's (the first method's) scores."""
-    rows: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in methods}
+    rows, first = run_method_rows(lib, cases, methods, seed, on_user)
+    return {name: summarise(r) for name, r in rows.items()}, first
+
+
+def run_method_rows(
+    lib: Library,
+    cases: Sequence[UserCase],
+    methods: Mapping[str, Scorer],
+    seed: int,
+    on_user: Callable[[int, int], None] | None = None,
+) -> tuple[Rows, list[F64]]:
+    """Every method's metrics for each case, and the first method's scores."""
+    rows: Rows = {name: [] for name in methods}
     first: list[F64] = []
     for number, case in enumerate(cases):
         for m, (name, scorer) in enumerate(methods.items()):
@@ -536,7 +687,7 @@ def run_methods(
                 first.append(scores)
         if on_user is not None:
             on_user(number + 1, len(cases))
-    return {name: summarise(r) for name, r in rows.items()}, first
+    return rows, first
 
 
 def _check_options(
@@ -587,11 +738,13 @@ def evaluate(
         test_fraction=fraction,
         easy_negatives=easy_negatives,
         seed=seed,
+        untimed_now=newest_date(papers),
     )
-    means, scores = run_methods(lib, cases, methods, seed, on_user)
+    rows, scores = run_method_rows(lib, cases, methods, seed, on_user)
+    means = {name: summarise(r) for name, r in rows.items()}
     if scores_out is not None:
         write_scores(Path(scores_out), lib, cases, scores)
-    split = f"held out after {test_after}" if test_after else f"latest {fraction:.0%} held out"
+    split = _split_name(test_after, fraction, all(r.time is not None for r in ratings), seed)
     return EvaluationReport(
         means,
         len(cases),
@@ -603,4 +756,18 @@ def evaluate(
         split,
         embedder.name,
         int(sum(c.gains.sum() for c in cases)),
+        parts=summarise_parts(cases, rows),
     )
+
+
+def _split_name(test_after: str | None, fraction: float, timed: bool, seed: int) -> str:
+    if test_after:
+        return f"held out after {test_after}"
+    if timed:
+        return f"latest {fraction:.0%} held out"
+    return f"random {fraction:.0%} per reader held out (no times; seed {seed})"
+
+
+def newest_date(papers: Sequence[PaperRow]) -> datetime:
+    """The newest paper's date (the moment an untimed split trains at); 1970 if none."""
+    return max((p.date for p in papers if p.date is not None), default=EPOCH)

@@ -106,6 +106,17 @@ def _days_between(earlier: str | None, later: date) -> float:
     return max(0.0, float((later - when).days))
 
 
+def _age_days(day: str | None, today: date) -> float:
+    """Days from a paper's date to today; inf when undated or unreadable (no recency)."""
+    if not day:
+        return float("inf")
+    try:
+        when = date.fromisoformat(day[:10]) if len(day) >= 10 else date(int(day[:4]), 1, 1)
+    except ValueError:
+        return float("inf")
+    return float((today - when).days)
+
+
 @dataclass
 class Recommender:
     store: Store
@@ -315,11 +326,11 @@ class Recommender:
         today: date,
         s: FeedSettings,
     ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
-        ages = np.array([_days_between(d, today) if d else np.inf for d in dates])
+        ages = np.array([_age_days(d, today) for d in dates])
         return feed_relevance(
             model.score(vectors),
             ages,
-            np.array([v or 0 for v in upvotes], dtype=np.float64),
+            np.array([np.nan if v is None else v for v in upvotes], dtype=np.float64),
             window_days=_days_between(since, today),
             recency_weight=s.recency_weight,
             popularity_weight=s.popularity_weight,
@@ -399,8 +410,11 @@ def _prior_reasons(
     prior = max(boosts, key=lambda k: boosts[k])
     if boosts[prior] <= 0:
         return []
-    what = f"{paper.upvotes} upvotes" if prior == "popularity" else f"dated {paper.date}"
-    return [f"moved up from #{model_rank + 1} by {prior} ({what})"]
+    if prior == "popularity":
+        what = f" ({paper.upvotes} upvotes)" if paper.upvotes is not None else ""
+    else:
+        what = f" (dated {paper.date})" if paper.date else ""
+    return [f"moved up from #{model_rank + 1} by {prior}{what}"]
 
 
 def render_feed_html(reader: str, hits: Sequence[Hit]) -> str:

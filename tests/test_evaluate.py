@@ -1,6 +1,7 @@
 """Replay evaluation (reading, splitting, candidates, metrics, report) and the synthetic
 readers it is run on."""
 
+import gzip
 import json
 import re
 from collections import defaultdict
@@ -11,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 from numpy.typing import NDArray
 
 from papersift.embed import FakeEmbedder
 from papersift.errors import ParseError, UsageError
 from papersift.evaluate import (
+    EPOCH,
     METHODS,
     EvaluationReport,
     Library,
@@ -26,6 +29,7 @@ from papersift.evaluate import (
     auc,
     build_cases,
     evaluate,
+    held_out_reader,
     read_papers,
     read_ratings,
     split_user,
@@ -128,7 +132,8 @@ def test_read_papers_reads_every_field(tmp_path: Path) -> None:
     )
     papers = read_papers(path)
     assert [p.id for p in papers] == ["7", "p2", "p3"]
-    assert (papers[0].date, papers[0].upvotes, papers[0].abstract) == (None, 0, "")
+    # no "upvotes": unknown (None), not 0
+    assert (papers[0].date, papers[0].upvotes, papers[0].abstract) == (None, None, "")
     assert papers[1].date == datetime(2024, 3, 1, 8, 0)  # converted to UTC, naive
     assert (papers[2].date, papers[2].upvotes) == (datetime(2023, 12, 31), 12)
 
@@ -170,7 +175,7 @@ def test_no_papers_or_no_file_is_a_parse_error(tmp_path: Path) -> None:
         ({"user": "ada", "paper": "p01", "label": 2, "time": "2024-02-02"}, "label"),
         ({"user": "ada", "paper": "p01", "label": True, "time": "2024-02-02"}, "label"),
         ({"user": "ada", "paper": "p01", "label": 1, "time": "yesterday"}, "not a rating"),
-        ({"user": "ada", "paper": "p01", "label": 1}, "ISO date"),
+        ({"user": "ada", "paper": "p01", "label": 1, "time": 5}, "ISO date"),
         ({"user": "", "paper": "p01", "label": 1, "time": "2024-02-02"}, "user"),
         ({"user": "ada", "label": 1, "time": "2024-02-02"}, "paper"),
     ],
@@ -255,7 +260,7 @@ def test_test_fraction_holds_out_the_latest(papers_file: Path, ratings_file: Pat
     ada = ratings_of(papers_file, ratings_file, "ada")  # 7 ratings
     train, test, now = split_user(ada, None, 0.3)
     assert (len(train), len(test)) == (5, 2)
-    assert max(r.time for r in train) <= min(r.time for r in test)
+    assert max(r.time or EPOCH for r in train) <= min(r.time or EPOCH for r in test)
     assert now == train[-1].time
     # at least one on each side, whatever the fraction
     assert len(split_user(ada, None, 0.01)[1]) == 1
@@ -458,6 +463,8 @@ def test_report_has_every_method(synthetic_run: Run) -> None:
         "bm25-profile",
         "mean-cosine",
         "tfidf-svm",
+        "tfidf-centroid",
+        "minilm-logreg",
     ]
     assert report.users >= 6 and report.users + report.skipped_users == 8
     assert report.papers == 400 and report.unknown_ratings == 0
@@ -593,3 +600,127 @@ def test_interests_drift(synthetic_run: Run) -> None:
                 if liked_before >= 0.75 and liked_after <= 0.4:
                     drifted.append((user, t))
     assert drifted
+
+
+# ------------------------------------------------------------------------------ untimed ratings
+
+
+def untimed(rows: list[dict[str, Any]], drop: bool = False) -> list[dict[str, Any]]:
+    """The same ratings without times: ``"time": null``, or no ``time`` at all."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        if drop:
+            del row["time"]
+        else:
+            row["time"] = None
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_ratings_without_times_are_read(papers_file: Path, tmp_path: Path, drop: bool) -> None:
+    rows = [*untimed(hand_ratings(), drop), {"user": "ada", "paper": "p00", "label": -1}]
+    path = write_jsonl(tmp_path / "ratings.jsonl", rows)
+    ratings, unknown = read_ratings(path, index_of(papers_file))
+    assert unknown == 0 and all(r.time is None for r in ratings)
+    ada = [r for r in ratings if r.user == "ada"]
+    assert len(ada) == 7  # p00 rated twice: counted once
+    # without times, the later line counts: ada's last word on p00 is 👎
+    assert [r.label for r in ada if r.paper == 0] == [-1]
+
+
+def test_untimed_ratings_are_split_at_random_per_reader(papers_file: Path, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "ratings.jsonl", untimed(hand_ratings()))
+    ratings, _ = read_ratings(path, index_of(papers_file))
+    ada = [r for r in ratings if r.user == "ada"]  # 7 ratings
+    now = datetime(2024, 5, 1)
+
+    def held(seed: int, fraction: float = 0.3) -> set[int]:
+        train, test, at = split_user(ada, None, fraction, np.random.default_rng(seed), now)
+        assert at == now and len(train) + len(test) == 7
+        assert not {r.paper for r in train} & {r.paper for r in test}
+        return {r.paper for r in test}
+
+    assert len(held(1)) == 2  # round(0.3 * 7)
+    assert held(1) == held(1)
+    assert len({frozenset(held(seed)) for seed in range(8)}) > 1  # not always the latest
+    assert len(held(1, 0.01)) == 1 and len(held(1, 0.99)) == 6  # one on each side
+
+
+def test_a_date_split_needs_times(papers_file: Path, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "ratings.jsonl", untimed(hand_ratings()))
+    ratings, _ = read_ratings(path, index_of(papers_file))
+    with pytest.raises(UsageError, match="time"):
+        build_cases(
+            ratings, 30, test_after="2024-03-01", test_fraction=0.2, easy_negatives=5, seed=0
+        )
+
+
+def test_one_rating_without_time_makes_the_whole_split_random(
+    papers_file: Path, tmp_path: Path
+) -> None:
+    rows = hand_ratings()
+    rows[-1] = {**rows[-1], "time": None}  # only cy's last rating lacks a time
+    path = write_jsonl(tmp_path / "ratings.jsonl", rows)
+    ratings, _ = read_ratings(path, index_of(papers_file))
+
+    def held_of_ada(seed: int) -> frozenset[int] | None:
+        cases, _ = build_cases(
+            ratings, 30, test_after=None, test_fraction=0.3, easy_negatives=0, seed=seed
+        )
+        assert cases and not any(c.timed for c in cases)
+        case = next((c for c in cases if c.user == "ada"), None)  # None: no like held out
+        return None if case is None else frozenset(int(i) for i in case.candidates)
+
+    # ada's ratings all have times, yet her held-out part changes with the seed
+    assert len({held_of_ada(seed) for seed in range(12)} - {None}) > 1
+
+
+def test_gzip_files_are_read_directly(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl.gz"
+    papers.write_bytes(gzip.compress(b"".join(orjson.dumps(r) + b"\n" for r in paper_rows())))
+    ratings = tmp_path / "r.jsonl"  # gzip whatever the name
+    ratings.write_bytes(gzip.compress(b"".join(orjson.dumps(r) + b"\n" for r in hand_ratings())))
+    index = {p.id: i for i, p in enumerate(read_papers(papers))}
+    assert len(index) == 30
+    assert len(read_ratings(ratings, index)[0]) == 13  # 14 lines, one paper rated twice
+    broken = tmp_path / "broken.jsonl.gz"
+    lines = "".join(f'{{"id": "p{i}", "title": "Title {i}"}}\n' for i in range(500))
+    broken.write_bytes(gzip.compress(lines.encode())[:300])  # cut short
+    with pytest.raises(ParseError, match="cannot read"):
+        read_papers(broken)
+    bad_line = tmp_path / "bad.jsonl.gz"
+    bad_line.write_bytes(gzip.compress(b'{"id": "p1", "title": "T"}\nnot json\n'))
+    with pytest.raises(ParseError, match="not JSON") as error:
+        read_papers(bad_line)
+    assert error.value.line == 2
+
+
+def test_a_fifth_of_the_readers_is_held_out_always_the_same() -> None:
+    names = [f"reader{i}" for i in range(2000)]
+    held = [held_out_reader(n) for n in names]
+    assert 0.17 < sum(held) / len(names) < 0.23
+    assert held == [held_out_reader(n) for n in names]
+
+
+def test_report_parts_split_the_readers(synthetic_run: Run) -> None:
+    report = synthetic_run.report
+    assert set(report.parts) == {"dev", "held-out"}
+    for name, means in report.methods.items():
+        dev, held = report.parts["dev"][name], report.parts["held-out"][name]
+        assert len(dev.per_user) + len(held.per_user) == report.users
+        assert sorted(dev.per_user + held.per_user) == sorted(means.per_user)
+    assert "held-out readers" in report.table()
+
+
+def test_learned_methods_contrast_with_a_sample_of_the_rest(
+    papers_file: Path, ratings_file: Path
+) -> None:
+    ratings, _ = read_ratings(ratings_file, index_of(papers_file))
+    cases, _ = build_cases(
+        ratings, 30, test_after="2024-03-01", test_fraction=0.2, easy_negatives=5, seed=0
+    )
+    case = cases[0]
+    assert len(case.negatives) == len(case.others) > 0  # fewer than LEARN_NEGATIVES: all
+    assert set(case.negatives.tolist()) == set(case.others.tolist())

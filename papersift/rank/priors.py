@@ -7,8 +7,13 @@ One pure function, used by the feed (``papersift.recommend``) and by the replay 
 
 * ``model``: the reader model's raw scores, rescaled to 0..1 over the candidates (best 1);
 * ``recency``: 1 for a paper dated today (or later), falling linearly to 0 at the start of
-  the window (``window_days`` ago); 0 for an undated paper;
-* ``popularity``: log(1 + upvotes), divided by the largest among the candidates (0..1).
+  the window (``window_days`` ago); 0 for an undated paper (age inf or NaN: the day it was
+  ingested is not its date, and giving it the boost put undated papers above the model's
+  choice);
+* ``popularity``: log(1 + upvotes), divided by the largest among the candidates (0..1),
+  only where upvotes exist: a paper whose source has no upvotes (NaN) gets the mean
+  popularity of the candidates that have them, so an arXiv listing is neither pushed down
+  by a Hugging Face page's votes nor up; with no upvotes anywhere the prior is 0.
 """
 
 from __future__ import annotations
@@ -38,10 +43,20 @@ def feed_relevance(
     raw = np.asarray(raw, dtype=np.float64)
     span = float(raw.max() - raw.min()) if len(raw) else 0.0
     model = (raw - raw.min()) / span if span > 0 else np.ones(len(raw))
-    ages = np.maximum(np.asarray(ages_days, dtype=np.float64), 0.0)
+    ages = np.asarray(ages_days, dtype=np.float64)
+    ages = np.where(np.isnan(ages), np.inf, np.maximum(ages, 0.0))
     recency = recency_weight * np.clip(1.0 - ages / max(1.0, window_days), 0.0, 1.0)
-    votes = np.log1p(np.maximum(np.asarray(upvotes, dtype=np.float64), 0.0))
-    top = float(votes.max()) if len(votes) else 0.0
-    popularity = popularity_weight * (votes / top if top > 0 else votes)
+    popularity = popularity_weight * _popularity(np.asarray(upvotes, dtype=np.float64))
     parts = {"model": model, "recency": recency, "popularity": popularity}
     return model + recency + popularity, parts
+
+
+def _popularity(upvotes: F64) -> F64:
+    """log(1 + upvotes) over the largest among the candidates; unknown (NaN): the mean."""
+    known = ~np.isnan(upvotes)
+    votes = np.log1p(np.maximum(np.where(known, upvotes, 0.0), 0.0))
+    top = float(votes[known].max()) if known.any() else 0.0
+    if top <= 0:
+        return np.zeros(len(upvotes))
+    out: F64 = np.where(known, votes / top, float((votes[known] / top).mean()))
+    return out

@@ -142,13 +142,14 @@ class SQLiteReaders(SharedReaders):
     def dates_and_upvotes(
         self, paper_ids: Sequence[int]
     ) -> tuple[list[str | None], list[int | None]]:
-        """Each paper's date (or, undated, its ingest day) and upvotes, in the order given."""
+        """Each paper's date (None when undated: its ingest day is not its date) and upvotes,
+        in the order given (the feed's recency and popularity priors)."""
         found: dict[int, tuple[str | None, int | None]] = {}
         for start in range(0, len(paper_ids), 900):
             part = [int(i) for i in paper_ids[start : start + 900]]
             marks = ",".join("?" * len(part))
             for pid, day, votes in self.conn.execute(
-                "SELECT id, coalesce(date, substr(created_at, 1, 10)), upvotes FROM papers "
+                "SELECT id, date, upvotes FROM papers "
                 f"WHERE id IN ({marks})",
                 part,
             ):

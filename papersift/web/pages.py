@@ -178,6 +178,13 @@ def paper_page(request: Request, ident: str, me: Me, lib: Lib) -> Response:
     )
 
 
+@router.get("/papers/{ident}/bibtex")
+def paper_bibtex(ident: str, me: Me, lib: Lib) -> Response:
+    """One paper as a BibTeX entry (a download named after the paper id)."""
+    paper, _ = service.paper(lib.store(), ident)
+    return _bibtex([paper], f"papersift-{paper.id}.bib")
+
+
 # ---------------------------------------------------------------------- feed
 
 
@@ -204,7 +211,12 @@ def feed_page(
 
 @router.post("/feedback/{paper_id}/{verdict}", response_class=HTMLResponse)
 def feedback(request: Request, paper_id: int, verdict: str, me: Me, lib: Lib) -> Response:
-    service.feedback(lib, me.user, paper_id, verdict)
+    """A vote (``up``/``down``), or ``undo`` of the reader's vote on the paper."""
+    if verdict == "undo":
+        service.undo_feedback(lib, me.user, paper_id)
+        verdict = ""
+    else:
+        service.feedback(lib, me.user, paper_id, verdict)
     if request.headers.get("hx-request"):
         return render(request, "_verdict.html", me, pid=paper_id, verdict=verdict)
     return RedirectResponse(request.headers.get("referer") or "/feed", status_code=303)

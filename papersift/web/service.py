@@ -91,6 +91,17 @@ def feedback(lib: Library, user: User, paper_id: int, verdict: str) -> Paper:
     return paper
 
 
+def undo_feedback(lib: Library, user: User, paper_id: int) -> None:
+    """Take back the reader's 👍/👎 on a paper (their own and listed papers stay)."""
+    store = lib.store()
+    with store.transaction():
+        kinds = {s.kind for s in store.signals(user.reader_id) if s.paper_id == paper_id}
+        if not kinds & {"up", "down"}:
+            raise NotFoundError(f"you have not voted on paper {paper_id}")
+        store.remove_signals(user.reader_id, paper_id)
+    lib.feedback_given(user)
+
+
 @dataclass
 class Profile:
     user: User
