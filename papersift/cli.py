@@ -8,31 +8,28 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from papersift.cli_common import _recommender, _searcher, _store, err, out
+from papersift.cli_lazy import LazyGroup
 from papersift.config import Settings
-from papersift.embed import load_embedder
 from papersift.errors import NotFoundError, PapersiftError, UsageError
-from papersift.evaluate_search import evaluate, judged_queries, load_judgments
 from papersift.ingest.normalize import parse_date
-from papersift.ingest.pipeline import FileReport, ProgressCallback, ingest_file
-from papersift.ingest.sources import readers
 from papersift.models import Hit, Paper, SearchFilters
-from papersift.recommend import FeedSettings, render_feed_html
-from papersift.search import MODES
-from papersift.search_modes import MODE_NAMES
+from papersift.search_modes import MODE_NAMES, MODES
+
+if TYPE_CHECKING:  # the commands that use them import them (tests/test_cli_imports.py)
+    from papersift.ingest.pipeline import FileReport, ProgressCallback
 
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
 NOTES = (".md", ".rst", ".db", ".db-wal", ".db-shm")  # skipped when a folder is ingested
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.option(
     "--model",
     metavar="SPEC",
@@ -61,6 +58,8 @@ def cli(ctx: click.Context, model: str | None, index_kind: str | None, db: str |
 
 @contextmanager
 def _progress_for(path: Path) -> Iterator[ProgressCallback | None]:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
     if path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES:
         columns = (
             *Progress.get_default_columns()[:2],
@@ -124,6 +123,8 @@ def ingest(
     verbose: bool,
 ) -> None:
     """Read listing files into the library (each file in one transaction)."""
+    from papersift.ingest.pipeline import ingest_file
+
     mapping = _parse_columns(columns)
     store = _store(ctx)
     failures = 0
@@ -180,6 +181,8 @@ def _parse_columns(text: str | None) -> dict[str, str] | None:
 @cli.command()
 def formats() -> None:
     """List the listing formats papersift reads, in detection order."""
+    from papersift.ingest.sources import readers
+
     for spec in readers():
         out.print(f"{spec.name:15} {spec.description}")
 
@@ -311,7 +314,9 @@ def stats(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def index(ctx: click.Context, batch_size: int) -> None:
     """Update the full-text index and embed new or changed papers (resumable)."""
-    searcher = _searcher(ctx)
+    from rich.progress import Progress, TimeRemainingColumn
+
+    searcher = _searcher(ctx, bulk=True)
     columns = (*Progress.get_default_columns()[:3], TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("embedding", total=None)
@@ -438,6 +443,8 @@ def similar(
 @click.pass_context
 def evaluate_search_command(ctx: click.Context, queries_path: Path, modes: str) -> None:
     """MRR, nDCG@10 and recall@10 of each search mode on judged queries."""
+    from papersift.evaluate_search import evaluate, judged_queries, load_judgments
+
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     for mode in chosen:
         if mode not in MODES:
@@ -593,6 +600,8 @@ def feed(
 ) -> None:
     """A reader's feed: new papers ranked for them, varied and explained (a preview unless
     --mark-shown)."""
+    from papersift.recommend import FeedSettings, render_feed_html
+
     filters = _filters(since, until, None, None, False)
     settings = FeedSettings(
         days, filters.since, filters.until, limit, recency_weight, popularity_weight, diversity
@@ -643,6 +652,9 @@ def evaluate_command(
     scores_out: Path | None,
 ) -> None:
     """Replay evaluation of papersift's reader model against baselines."""
+    from rich.progress import Progress
+
+    from papersift.embed import load_embedder
     from papersift.evaluate import evaluate
 
     for path in (papers_path, ratings_path):
@@ -680,34 +692,18 @@ def synthetic_command(out_dir: Path, n_papers: int, users: int, seed: int) -> No
     out.print(f"wrote {papers} and {ratings}")
 
 
-from papersift.cli_web import serve, user  # noqa: E402
-
-cli.add_command(user)
-cli.add_command(serve)
-
-from papersift.cli_digest import digest  # noqa: E402
-
-cli.add_command(digest)
-
-from papersift.cli_export import export  # noqa: E402
-
-cli.add_command(export)
-
-from papersift.cli_engine import embed  # noqa: E402
-
-cli.add_command(embed)
-
-from papersift.cli_sync import sync  # noqa: E402
-
-cli.add_command(sync)
-
-from papersift.cli_db import db  # noqa: E402
-
-cli.add_command(db)
-
-from papersift.cli_map import map_group  # noqa: E402
-
-cli.add_command(map_group)
+# Commands in their own modules, imported only when they run (papersift/cli_lazy.py): their
+# imports (httpx, jinja2, smtplib, ...) made `papersift --help` and `stats` slow. A new one:
+# cli.add_lazy("name", "papersift.cli_x:function"), its --help line is the function's docstring.
+assert isinstance(cli, LazyGroup)
+cli.add_lazy("user", "papersift.cli_web:user")
+cli.add_lazy("serve", "papersift.cli_web:serve")
+cli.add_lazy("digest", "papersift.cli_digest:digest")
+cli.add_lazy("export", "papersift.cli_export:export")
+cli.add_lazy("embed", "papersift.cli_engine:embed")
+cli.add_lazy("sync", "papersift.cli_sync:sync")
+cli.add_lazy("db", "papersift.cli_db:db")
+cli.add_lazy("map", "papersift.cli_map:map_group")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -368,6 +368,71 @@ def load_embedder(spec: str | None, *, device: str | None = None) -> Embedder:
     return SentenceTransformerEmbedder(path, device=device, max_seq_length=max_seq_length)
 
 
+#: At most this many texts per call run in numpy (``QueryEmbedder``); more go to torch.
+NUMPY_AT_MOST = 16
+
+
+class QueryEmbedder:
+    """A sentence-transformers model for queries: a few texts per call run in numpy
+    (``papersift.bert_numpy``, no torch import: a semantic search from the shell took 13.7 s,
+    5-7 of them importing torch and transformers), more in the torch model, loaded the first
+    time it is needed. Both give the same vectors (to ~1e-6)."""
+
+    def __init__(self, model: Path | None, max_seq_length: int, device: str | None) -> None:
+        from papersift.bert_numpy import NumpyBert
+
+        path = packaged_model_path() if model is None else model
+        self.small = NumpyBert(path, max_seq_length)
+        self.dim: int = self.small.dim
+        self.name: str = _model_name(model, max_seq_length)
+        self._spec = (model, max_seq_length, device)
+        self._large: SentenceTransformerEmbedder | None = None
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> NDArray[np.float32]:
+        if batch_size < 1:
+            raise UsageError(f"batch size must be at least 1, got {batch_size}")
+        if len(texts) > NUMPY_AT_MOST:
+            return self._torch().encode(texts, batch_size=batch_size, on_batch=on_batch)
+        vectors = self.small.encode(texts)
+        if on_batch is not None and len(texts):
+            on_batch(len(texts))
+        return vectors
+
+    def _torch(self) -> SentenceTransformerEmbedder:
+        if self._large is None:
+            model, max_seq_length, device = self._spec
+            self._large = SentenceTransformerEmbedder(
+                model, device=device, max_seq_length=max_seq_length, name=self.name
+            )
+        return self._large
+
+    def __repr__(self) -> str:
+        return f"QueryEmbedder({self.name!r})"
+
+
+def load_query_embedder(spec: str | None, *, device: str | None = None) -> Embedder:
+    """``load_embedder(spec)`` for a process that embeds a query or a few papers at a time
+    (a CLI search or feed): the same vectors, without importing torch when the model is a
+    plain BERT mean-pooling model such as the packaged one; any other model (or a missing
+    ``tokenizers``) loads as ``load_embedder`` does."""
+    from papersift.bert_numpy import BertNotSupportedError
+
+    path, max_seq_length, fake_dim = _parse_spec(spec)
+    if fake_dim is not None:
+        return FakeEmbedder(fake_dim)
+    model = None if path is None else Path(path).expanduser()
+    try:
+        return QueryEmbedder(model, max_seq_length, device)
+    except (BertNotSupportedError, ImportError, ModelNotFoundError):
+        return load_embedder(spec, device=device)  # its own checks and messages
+
+
 def embedder_name(spec: str | None) -> str:
     """``load_embedder(spec).name`` without loading anything (to look up stored vectors)."""
     path, max_seq_length, fake_dim = _parse_spec(spec)
