@@ -269,3 +269,32 @@ def test_sessions_get_enough_work_mem(pg: PostgresStore, pg_url: str) -> None:
     assert isinstance(generous, PostgresStore)
     assert memory_setting(generous.conn, "work_mem") == 256 * 2**20  # never lowered
     generous.close()
+
+
+def test_filtered_ann_recall_follows_the_shared_rule(pg: PostgresStore, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """pgvector's HNSW under papersift.index.filtered's over-fetch finds >= 0.98 of the exact
+    top 10 among the candidates (the usearch side: tests/test_vector_index.py)."""
+    import papersift.store.postgres_search as pgs
+    from tests.test_vector_index import clustered
+
+    monkeypatch.setattr(pgs, "EXACT_MAX", 0)  # the over-fetch path at a test's size
+    n = 3000
+    vecs = clustered(n, seed=1)
+    with pg.transaction():
+        pg.conn.execute(
+            "INSERT INTO papers (id, title, created_at, updated_at) "
+            "SELECT g, 'p' || g, 'now', 'now' FROM generate_series(1, %s) g",
+            (n,),
+        )
+    pg.save_embeddings("fake-64", [(i + 1, "h", vecs[i]) for i in range(n)])
+    pg.conn.execute("ANALYZE embeddings")
+    rng = np.random.default_rng(11)
+    found = total = 0
+    for share in (0.1, 0.3, 0.6):
+        cand = np.sort(rng.choice(np.arange(1, n + 1), int(share * n), replace=False))
+        for q in clustered(20, seed=2):
+            truth = {p for p, _ in pg.vector_search("fake-64", q, 10, cand, exact=True)}
+            hits = {p for p, _ in pg.vector_search("fake-64", q, 10, cand)}
+            found += len(truth & hits)
+            total += len(truth)
+    assert found / total >= 0.98

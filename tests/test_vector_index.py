@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("usearch")
 
 from papersift.hnsw import ann_ef_search
+from papersift.index.filtered import ann_fetch_count
 from papersift.index.vector import (
     AutoIndex,
     ExactIndex,
@@ -273,3 +274,33 @@ def test_search_breadth_follows_the_graphs_size(
     ix.ef_search = 40  # a fixed breadth stays
     ix.search(queries[0], 10)
     assert ix.ef_search == 40
+
+
+def test_filtered_ann_recall_follows_the_shared_rule(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """The over-fetch path of papersift.index.filtered finds >= 0.98 of the exact top 10
+    (PostgreSQL's pgvector: tests/test_store_postgres.py, same rule)."""
+    ids, vecs, queries = data
+    ix, exact = UsearchIndex(DIM), ExactIndex(DIM)
+    ix.add(ids, vecs)
+    exact.add(ids, vecs)
+    rng = np.random.default_rng(11)
+    found = total = 0
+    for share in (0.1, 0.3, 0.6):
+        cand = rng.choice(ids, int(share * len(ids)), replace=False)
+        assert ann_fetch_count(10, cand.size, len(ids)) > 0  # the ANN path, not exact
+        for q in queries:
+            truth = set(hit_ids(exact.search(q, 10, candidates=cand)))
+            found += len(truth & set(hit_ids(ix.search(q, 10, candidates=cand))))
+            total += len(truth)
+    assert found / total >= 0.98
+
+
+def test_the_filtered_rule() -> None:
+    assert ann_fetch_count(10, 20, 10_000) == 0  # 0.2% of the index: exact
+    assert ann_fetch_count(10, 3_000, 10_000, exact_max=5_000) == 0
+    assert ann_fetch_count(10, 5_000, 10_000) == 4 * 10 * 2 + 10
+    assert ann_fetch_count(10, 10_000, 10_000) == 50
+    assert ann_fetch_count(2_000, 60_000_000, 1_000_000_000) == 100_000  # capped
+    assert ann_fetch_count(0, 100, 100) == 0

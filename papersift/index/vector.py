@@ -20,7 +20,6 @@ the candidates if that does not yield enough hits.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from papersift.hnsw import (
     ANN_M,
     ann_ef_search,
 )
+from papersift.index.filtered import ann_fetch_count, ann_walk_breadth
 
 __all__ = [
     "ANN_DTYPE",
@@ -73,10 +73,6 @@ _USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
 # graph's memory and a little recall. Up to 50,000 exact answers in ~2 ms with perfect
 # recall, so the ANN does not pay for itself; from 100,000 on exact is 25x slower and grows.
 AUTO_EXACT_MAX = 50_000
-# Filtered ANN search: over-fetch by this factor (times k / share of candidates) when the
-# candidates are at least FILTER_ANN_MIN_SHARE of the index; below that, exact over them.
-FILTER_ANN_MIN_SHARE = 0.05
-FILTER_OVERFETCH = 4.0
 
 _NPZ_MAGIC = b"PK\x03\x04"
 
@@ -466,7 +462,7 @@ class UsearchIndex:
     def _ann(self, q: Vectors, count: int) -> tuple[Ids, Vectors]:
         from usearch.index import Matches
 
-        self._set_ef(self._fixed_ef or ann_ef_search(len(self._index)))
+        self._set_ef(self._fixed_ef or ann_walk_breadth(count, len(self._index)))
         found = self._index.search(q, count)
         assert isinstance(found, Matches)
         ids = np.asarray(found.keys, dtype=np.uint64).astype(np.int64)
@@ -487,9 +483,8 @@ class UsearchIndex:
         cand = cand[cand >= 0]
         if cand.size == 0:
             return []
-        share = min(1.0, cand.size / n)
-        if share >= FILTER_ANN_MIN_SHARE:
-            count = min(n, math.ceil(FILTER_OVERFETCH * k / share) + k)
+        # The filtered-search rule of every backend (papersift.index.filtered).
+        if count := ann_fetch_count(k, int(cand.size), n):
             ids, sims = self._ann(q, count)
             inside = np.isin(ids, cand, assume_unique=True)
             if int(inside.sum()) >= k or count == n:

@@ -4,7 +4,6 @@ pgvector HNSW search."""
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +14,8 @@ from numpy.typing import NDArray
 from psycopg import pq, sql
 from psycopg.adapt import Buffer, Dumper, Loader
 
-from papersift.hnsw import ANN_EF_CONSTRUCTION, ANN_M, ann_ef_search
+from papersift.hnsw import ANN_EF_CONSTRUCTION, ANN_M
+from papersift.index.filtered import ann_fetch_count, ann_walk_breadth
 from papersift.models import SearchFilters
 from papersift.store.postgres_tsquery import to_tsquery_text, tsquery_alternatives
 
@@ -31,11 +31,9 @@ _TSVECTOR = (
     f"setweight(to_tsvector('papersift', papersift_fold(coalesce({_AUTHORS_TEXT}, ''))), 'B') || "
     "setweight(to_tsvector('papersift', papersift_fold(coalesce(p.abstract, ''))), 'C')"
 )
-#: Filtered search: exact over the candidates when they are few (a share of the vectors
-#: under this, or fewer than EXACT_MAX); otherwise HNSW over-fetches and filters.
-FILTER_ANN_MIN_SHARE = 0.05
+#: Filtered search (papersift.index.filtered): exact over the candidates when they are
+#: few, here also up to EXACT_MAX of them (one indexed scan); otherwise HNSW over-fetches.
 EXACT_MAX = 5_000
-FILTER_OVERFETCH = 2.0
 _MARK_START, _MARK_END = "\x01", "\x02"
 #: A part of a keyword query that is a word or phrase (no prefix, column or operator).
 _PLAIN_PART = re.compile(r'"[^"*]*"')
@@ -396,10 +394,9 @@ class PostgresSearch:
         size = self._vector_estimate(model)
         if candidates is None:
             return self._ann_search(model, query, dim, k, size)
-        share = len(candidates) / max(1, size)
-        if share < FILTER_ANN_MIN_SHARE or len(candidates) <= EXACT_MAX:
+        fetch = ann_fetch_count(k, len(candidates), max(1, size), EXACT_MAX)
+        if not fetch:
             return self._exact_search(model, query, k, candidates)
-        fetch = min((math.ceil(k * FILTER_OVERFETCH / min(share, 1.0))), 100_000)
         allowed = np.asarray(candidates, dtype=np.int64)
         found = self._ann_search(model, query, dim, fetch, size)
         keep = np.isin(np.fromiter((p for p, _ in found), np.int64, len(found)), allowed)
@@ -420,7 +417,7 @@ class PostgresSearch:
     def _ann_search(
         self, model: str, query: NDArray[np.float32], dim: int, k: int, size: int
     ) -> list[tuple[int, float]]:
-        """The HNSW walk, as broad as ``ann_ef_search`` says for ``size`` vectors."""
+        """The HNSW walk for ``k`` neighbours, as broad as ``ann_walk_breadth`` says."""
         distance = sql.SQL("vector::vector({dim}) <=> %s::vector({dim})").format(
             dim=sql.Literal(dim)
         )
@@ -432,7 +429,7 @@ class PostgresSearch:
             self.conn.execute(
                 "SELECT set_config('hnsw.ef_search', %s, true), "
                 "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-                (str(min(1000, max(ann_ef_search(size), k))),),
+                (str(ann_walk_breadth(k, size)),),
             )
             rows = self.conn.execute(statement, (query, query, k)).fetchall()
         hits = [(int(pid), float(sim)) for pid, sim in rows]
