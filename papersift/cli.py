@@ -466,7 +466,7 @@ def evaluate_search_command(ctx: click.Context, queries_path: Path, modes: str) 
 # ---------------------------------------------------------------------------- readers
 
 
-@cli.group()
+@cli.group(cls=LazyGroup)
 def reader() -> None:
     """Readers: whose interests a feed follows."""
 
@@ -546,6 +546,10 @@ def reader_remove(ctx: click.Context, name: str) -> None:
     """Delete a reader and their profile (the papers stay in the library)."""
     _recommender(ctx).remove_reader(name)
     out.print(f"reader {name} removed")
+
+
+assert isinstance(reader, LazyGroup)
+reader.add_lazy("rate", "papersift.cli_rate:rate")
 
 
 @cli.command()

@@ -1,17 +1,21 @@
 """Active learning: which papers a reader is asked to rate (fake embedder: fast)."""
 
+import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from papersift import cli_rate
+from papersift.cli import main
 from papersift.embed import FakeEmbedder
 from papersift.errors import NotFoundError
 from papersift.ingest.pipeline import ingest_file
 from papersift.rank.active import ActiveSettings, choose_papers_to_rate, pick_to_rate
 from papersift.recommend import Recommender
 from papersift.search import Searcher
-from papersift.store import Store
+from papersift.store import Store, open_store
 from tests.support import EXAMPLES
 
 
@@ -92,3 +96,67 @@ def test_a_reader_with_likes_is_never_asked_about_what_they_rated(rec: Recommend
 def test_unknown_reader(rec: Recommender) -> None:
     with pytest.raises(NotFoundError):
         choose_papers_to_rate(rec, "nobody")
+
+
+# ---------------------------------------------------------------------- papersift reader rate
+
+
+@pytest.fixture
+def cli_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    db = tmp_path / "library.db"
+    assert main(["--db", str(db), "--model", "fake", "ingest", str(EXAMPLES)]) == 0
+    assert main(["--db", str(db), "--model", "fake", "index"]) == 0
+    assert main(["--db", str(db), "--model", "fake", "reader", "add", "ines"]) == 0
+    capsys.readouterr()
+    return db
+
+
+def rate(db: Path, answers: str, monkeypatch: pytest.MonkeyPatch, terminal: bool = True) -> int:
+    monkeypatch.setattr(cli_rate, "stdin_is_terminal", lambda: terminal)
+    monkeypatch.setattr("sys.stdin", io.StringIO(answers))
+    return main(["--db", str(db), "--model", "fake", "reader", "rate", "ines"])
+
+
+def signals_of(db: Path, name: str) -> list[tuple[str, int]]:
+    store = open_store(db)
+    try:
+        reader_id = store.reader_id(name)
+        assert reader_id is not None
+        return [(s.kind, s.label) for s in store.signals(reader_id)]
+    finally:
+        store.close()
+
+
+def test_a_round_in_the_terminal_records_the_answers(
+    cli_library: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert rate(cli_library, "y\nn\ns\nmaybe\ny\nq\n", monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "[1/10]" in out and "why asked:" in out and "please answer y, n, s or q" in out
+    assert "[5/10]" in out and "[6/10]" not in out  # q ended the round
+    assert "2 👍 and 1 👎 recorded" in out
+    assert sorted(signals_of(cli_library, "ines")) == [("down", -1), ("up", 1), ("up", 1)]
+    # the next round asks about other papers: the rated ones are never asked again
+    assert rate(cli_library, "", monkeypatch) == 0
+    assert "0 👍 and 0 👎" in capsys.readouterr().out
+
+
+def test_end_of_input_keeps_what_was_answered(
+    cli_library: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert rate(cli_library, "n\n", monkeypatch) == 0
+    captured = capsys.readouterr()
+    assert "end of input" in captured.err and "0 👍 and 1 👎" in captured.out
+    assert signals_of(cli_library, "ines") == [("down", -1)]
+
+
+def test_rating_needs_a_terminal_and_a_known_reader(
+    cli_library: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert rate(cli_library, "y\n", monkeypatch, terminal=False) != 0
+    err = capsys.readouterr().err
+    assert "run it in a terminal" in err and "Traceback" not in err
+    assert signals_of(cli_library, "ines") == []
+    monkeypatch.setattr(cli_rate, "stdin_is_terminal", lambda: True)
+    assert main(["--db", str(cli_library), "--model", "fake", "reader", "rate", "nobody"]) != 0
+    assert "no reader named 'nobody'" in capsys.readouterr().err
