@@ -15,7 +15,6 @@ from papersift.digest import (
     DEFAULT_DAYS,
     ENV_BASE_URL,
     SECURITIES,
-    DeliveryError,
     DigestReport,
     SmtpSettings,
     preview,
@@ -23,6 +22,7 @@ from papersift.digest import (
     set_subscribed,
 )
 from papersift.errors import UsageError
+from papersift.mailer import DeliveryError
 
 
 def _day(value: str | None) -> date:

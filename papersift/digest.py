@@ -3,21 +3,22 @@ unsubscribe links, sent over SMTP at most once per reader and day.
 
 A digest counts as sent only once the SMTP server has accepted it, and only then are its
 papers marked as shown. A failed delivery is recorded with its error and the next run tries
-it again; a digest already sent for that day is never sent twice.
+it again; a digest already sent for that day is never sent twice. The attempt is recorded
+before the SMTP ``DATA`` command: when the run cannot learn whether the server kept the
+message (see ``papersift.mailer``), the digest is not sent again either.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import os
-import smtplib
-import socket
-import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 from typing import Any
 
 import jinja2
@@ -26,6 +27,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from papersift.accounts import app_secret
 from papersift.errors import NotFoundError, PapersiftError, UsageError
 from papersift.export import paper_link
+from papersift.mailer import DeliveryError, Mailer
 from papersift.models import Hit, Paper, User
 from papersift.rank.personal import EmptyProfileError
 from papersift.recommend import FeedSettings, Recommender
@@ -60,12 +62,6 @@ class BadLinkError(PapersiftError):
 
 class ExpiredLinkError(BadLinkError):
     """A genuine digest link, too old to act on."""
-
-
-class DeliveryError(PapersiftError):
-    """The SMTP server could not be reached, or did not accept a digest."""
-
-    exit_code = 5
 
 
 # ---------------------------------------------------------------------------- settings
@@ -290,109 +286,22 @@ def render_digest(
     return subject, html, text
 
 
-# ---------------------------------------------------------------------------- SMTP
-
-
-def describe_smtp_error(exc: BaseException, smtp: SmtpSettings) -> str:
-    """One line a person can act on, for whatever sending a message raised."""
-    where = smtp.address
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return f"SMTP server {where} refused the login of {smtp.user!r}: {_answer(exc)}"
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        refused = ", ".join(
-            f"{address} ({code} {_text(msg)})" for address, (code, msg) in exc.recipients.items()
-        )
-        return f"SMTP server {where} refused the recipient {refused}"
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"SMTP server {where} answered {_answer(exc)}"
-    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
-        return f"SMTP server {where} did not answer within {smtp.timeout:g} s"
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return f"SMTP server {where} closed the connection" + (f" ({exc})" if str(exc) else "")
-    if isinstance(exc, smtplib.SMTPNotSupportedError) and smtp.security == "starttls":
-        return f"SMTP server {where}: {exc} (try --smtp-security ssl or none)"
-    if isinstance(exc, smtplib.SMTPException):
-        return f"SMTP server {where}: {exc}"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS with SMTP server {where} failed: {exc.reason or exc}"
-    if isinstance(exc, socket.gaierror):
-        return f"cannot find SMTP server {smtp.host}: {exc.strerror or exc}"
-    if isinstance(exc, OSError):
-        return f"cannot reach SMTP server {where}: {exc.strerror or exc}"
-    return f"cannot send through SMTP server {where}: {exc}"
-
-
-def _text(message: bytes | str) -> str:
-    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-    return " ".join(text.split())
-
-
-def _answer(exc: smtplib.SMTPResponseException) -> str:
-    return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-
-
-class Mailer:
-    """One SMTP connection for a whole run, opened for the first message and again after a
-    failed one. When the server cannot be reached or refuses the login, every later message
-    fails at once with that error (instead of waiting for the server again)."""
-
-    def __init__(self, smtp: SmtpSettings) -> None:
-        self.smtp = smtp
-        self._conn: smtplib.SMTP | None = None
-        self._broken: str | None = None
-
-    def __enter__(self) -> Mailer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def send(self, message: EmailMessage) -> None:
-        """Returns once the server accepted ``message``; ``DeliveryError`` otherwise."""
-        if self._broken is not None:
-            raise DeliveryError(self._broken)
-        if self._conn is None:
-            try:
-                self._conn = self._connect()
-            except (OSError, ValueError) as exc:  # smtplib's and ssl's errors are OSErrors
-                self._broken = describe_smtp_error(exc, self.smtp)
-                raise DeliveryError(self._broken) from exc
-        try:
-            self._conn.send_message(message)
-        except (OSError, ValueError) as exc:
-            self.close()
-            raise DeliveryError(describe_smtp_error(exc, self.smtp)) from exc
-
-    def _connect(self) -> smtplib.SMTP:
-        s = self.smtp
-        conn: smtplib.SMTP
-        if s.security == "ssl":
-            context = ssl.create_default_context()
-            conn = smtplib.SMTP_SSL(s.host, s.port_number, timeout=s.timeout, context=context)
-        else:
-            conn = smtplib.SMTP(s.host, s.port_number, timeout=s.timeout)
-        try:
-            if s.security == "starttls":
-                conn.starttls(context=ssl.create_default_context())
-            if s.user:
-                conn.login(s.user, s.password or "")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        try:
-            conn.quit()
-        except OSError:
-            conn.close()
+def digest_message_id(secret: str, reader_id: int, day: str, sender: str | None) -> str:
+    """The digest's one Message-ID: the same on every attempt (a receiving system that
+    sees it twice may drop the copy), not guessable from the reader and day alone."""
+    token = hmac.new(secret.encode(), f"{reader_id}:{day}".encode(), hashlib.sha256)
+    domain = parseaddr(sender or "")[1].rpartition("@")[2] or "papersift.invalid"
+    return f"<digest.{day}.{reader_id}.{token.hexdigest()[:16]}@{domain}>"
 
 
 def _message(
-    smtp: SmtpSettings, to: str, subject: str, html: str, text: str, links: DigestLinks
+    smtp: SmtpSettings,
+    to: str,
+    subject: str,
+    html: str,
+    text: str,
+    links: DigestLinks,
+    message_id: str,
 ) -> EmailMessage:
     sender = smtp.sender or ""
     message = EmailMessage()
@@ -403,8 +312,7 @@ def _message(
     except (ValueError, TypeError) as exc:
         raise DeliveryError(f"cannot write a message from {sender!r} to {to!r}: {exc}") from exc
     message["Date"] = formatdate(localtime=True)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "papersift.invalid"
-    message["Message-ID"] = make_msgid("digest", domain=domain)  # no DNS lookup
+    message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # no vacation replies
     message["List-Unsubscribe"] = f"<{links.unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: a POST
@@ -511,6 +419,12 @@ def _skip_reason(run: _Run, user: User) -> str | None:
     delivery = run.store.digest_delivery(user.reader_id, run.day.isoformat())
     if delivery is not None and delivery.status == "sent":
         return f"already sent at {delivery.sent_at}"
+    attempt = run.store.digest_attempt(user.reader_id, run.day.isoformat())
+    if attempt is not None:
+        return (
+            f"handed to the SMTP server at {attempt[1]} without an answer (Message-ID "
+            f"{attempt[0]}): it may have been delivered, so it is not sent again"
+        )
     return None
 
 
@@ -551,16 +465,26 @@ def _compose_and_send(run: _Run, name: str, user: User) -> DigestOutcome:
     links = digest_links(run.secret, user.reader_id, hits, run.smtp.base_url)
     subject, html, text = render_digest(name, hits, links, day=run.day)
     day = run.day.isoformat()
+    message_id = digest_message_id(run.secret, user.reader_id, day, run.smtp.sender)
+    message = _message(run.smtp, user.email, subject, html, text, links, message_id)
+
+    def before_data() -> None:  # committed first: a run killed during DATA leaves it behind
+        with run.store.transaction():
+            run.store.record_digest_attempt(user.reader_id, day, message_id, _now())
+
     try:
-        run.mailer.send(_message(run.smtp, user.email, subject, html, text, links))
+        run.mailer.send(message, before_data)
     except DeliveryError as exc:
         with run.store.transaction():
+            if not exc.ambiguous:  # the server did not take it: the next run tries again
+                run.store.clear_digest_attempt(user.reader_id, day)
             run.store.record_digest_failed(user.reader_id, day, ids, str(exc), _now())
         return DigestOutcome(name, "failed", str(exc), ids)
     now = _now()
     with run.store.transaction():
         run.store.record_digest_sent(user.reader_id, day, ids, now)
         run.store.mark_shown(user.reader_id, ids, now)
+        run.store.clear_digest_attempt(user.reader_id, day)
     return DigestOutcome(name, "sent", to_whom, ids)
 
 

@@ -540,3 +540,92 @@ def test_cli_preview_prints_html_and_marks_nothing(
     assert code == 3 and err.strip().startswith("papersift: error: no reader named 'nobody'")
     code, out, _ = cli(capsys, library_location, "unsubscribe", "tomas")
     assert code == 0 and "tomas: unsubscribed" in out
+
+
+# ---------------------------------------------------------------------------- SMTP faults
+
+
+@dataclass
+class FaultyInbox(Inbox):
+    """An inbox whose server misbehaves the ways real ones do (issue 16)."""
+
+    #: answer 421 to every MAIL after the first of a connection (an idle connection closed)
+    close_idle: bool = False
+    #: keep the message of these recipients, then drop the connection before the 250
+    drop_after_data: set[str] = field(default_factory=set)
+    #: refuse the message of these recipients after DATA with this reply, once each
+    refuse_data: dict[str, str] = field(default_factory=dict)
+    seen_ids: list[str] = field(default_factory=list)
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        session.mails = getattr(session, "mails", 0) + 1
+        if self.close_idle and session.mails > 1:
+            return "421 4.4.2 idle too long, closing the connection"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.seen_ids.append(str(message["Message-ID"]))
+        (to,) = envelope.rcpt_tos
+        if to in self.refuse_data:
+            return self.refuse_data.pop(to)
+        status = await super().handle_DATA(server, session, envelope)
+        if to in self.drop_after_data:
+            self.drop_after_data.discard(to)
+            server.transport.close()  # the 250 never reaches the client
+        return status
+
+
+def faulty(server: Server, **faults: Any) -> Server:
+    inbox = FaultyInbox(**faults)
+    server.inbox = inbox
+    server.start()
+    return server
+
+
+def inbox_to(server: Server) -> list[str]:
+    return sorted(str(m["To"]) for m in server.inbox.messages)
+
+
+def test_a_421_at_mail_on_a_reused_connection_is_sent_on_a_new_one(
+    rec: Recommender, server: Server
+) -> None:
+    up = faulty(server, close_idle=True)
+    report = send(rec, smtp_for(up))
+    assert statuses(report) == {"mara": "sent", "nomail": "skipped", "tomas": "sent"}
+    assert inbox_to(up) == ["mara@example.org", "tomas@example.org"]
+
+
+def test_a_connection_dropped_after_the_message_never_mails_it_twice(
+    rec: Recommender, server: Server
+) -> None:
+    up = faulty(server, drop_after_data={"mara@example.org"})
+    report = send(rec, smtp_for(up))
+    assert statuses(report) == {"mara": "failed", "nomail": "skipped", "tomas": "sent"}
+    (failed,) = report.failed
+    assert "may have been delivered" in failed.detail
+    assert inbox_to(up) == ["mara@example.org", "tomas@example.org"]  # the server kept it
+    again = send(rec, smtp_for(up))
+    assert statuses(again) == {"mara": "skipped", "nomail": "skipped", "tomas": "skipped"}
+    mara = next(o for o in again.outcomes if o.reader == "mara")
+    assert "not sent again" in mara.detail and "Message-ID <digest." in mara.detail
+    assert inbox_to(up) == ["mara@example.org", "tomas@example.org"]  # still once each
+
+
+def test_a_message_refused_after_data_is_retried_with_the_same_message_id(
+    rec: Recommender, server: Server
+) -> None:
+    up = faulty(server, refuse_data={"tomas@example.org": "451 4.3.0 try again later"})
+    first = send(rec, smtp_for(up), readers=["tomas"])
+    assert statuses(first) == {"tomas": "failed"}
+    assert "451 4.3.0 try again later" in first.failed[0].detail
+    assert rec.store.digest_attempt(reader_id(rec, "tomas"), DAY.isoformat()) is None
+    assert statuses(send(rec, smtp_for(up), readers=["tomas"])) == {"tomas": "sent"}
+    assert inbox_to(up) == ["tomas@example.org"]
+    assert isinstance(up.inbox, FaultyInbox)
+    first_id, second_id = up.inbox.seen_ids
+    assert first_id == second_id == str(up.inbox.messages[0]["Message-ID"])
+    assert first_id.startswith("<digest.2025-12-31.") and first_id.endswith("@example.org>")

@@ -306,6 +306,18 @@ class Store(Protocol):
 
     def release_digest(self, reader_id: int, day: str) -> None: ...
 
+    def record_digest_attempt(
+        self, reader_id: int, day: str, message_id: str, now: str
+    ) -> None:
+        """Record (before DATA) that the digest is being handed to the SMTP server."""
+        ...
+
+    def digest_attempt(self, reader_id: int, day: str) -> tuple[str, str] | None:
+        """(Message-ID, started at) of an attempt whose outcome was never learnt."""
+        ...
+
+    def clear_digest_attempt(self, reader_id: int, day: str) -> None: ...
+
     def record_digest_failed(
         self, reader_id: int, day: str, paper_ids: Sequence[int], error: str, now: str
     ) -> None:

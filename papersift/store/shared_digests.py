@@ -84,6 +84,28 @@ class SharedDigests(SharedSQL):
     def release_digest(self, reader_id: int, day: str) -> None:
         self._execute("DELETE FROM digest_claims WHERE reader_id = ? AND day = ?", (reader_id, day))
 
+    def record_digest_attempt(
+        self, reader_id: int, day: str, message_id: str, now: str
+    ) -> None:
+        self._execute(
+            "INSERT INTO digest_attempts (reader_id, day, message_id, started_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (reader_id, day) DO UPDATE "
+            "SET message_id = excluded.message_id, started_at = excluded.started_at",
+            (reader_id, day, message_id, now),
+        )
+
+    def digest_attempt(self, reader_id: int, day: str) -> tuple[str, str] | None:
+        row = self._execute(
+            "SELECT message_id, started_at FROM digest_attempts WHERE reader_id = ? AND day = ?",
+            (reader_id, day),
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def clear_digest_attempt(self, reader_id: int, day: str) -> None:
+        self._execute(
+            "DELETE FROM digest_attempts WHERE reader_id = ? AND day = ?", (reader_id, day)
+        )
+
     def unsubscribe_digest(self, reader_id: int, now: str) -> bool:
         """True when the reader was subscribed until now."""
         cursor = self._execute(
