@@ -61,9 +61,17 @@ class Accounts:
     # ------------------------------------------------------------------ users
 
     def add_user(
-        self, name: str, password: str, *, email: str | None = None, role: str = "reader"
+        self,
+        name: str,
+        password: str,
+        *,
+        email: str | None = None,
+        role: str = "reader",
+        link_reader: bool = False,
     ) -> User:
-        """A new user and its reader (an existing reader of that name gets the account)."""
+        """A new user and its reader. A reader of that name made before (``papersift reader
+        add``) gets the account only with ``link_reader`` (the CLI, an admin): sign-up never
+        inherits someone's reader. Names are unique whatever their case."""
         if not _NAME.fullmatch(name):
             raise UsageError(
                 f"user name {name!r}: use 1 to 40 letters, digits, '.', '_' or '-', "
@@ -75,10 +83,9 @@ class Accounts:
             raise UsageError(f"a password needs at least {MIN_PASSWORD} characters")
         if email is not None and "@" not in email:
             raise UsageError(f"{email!r} is not an e-mail address")
-        if self.store.user_by_name(name) is not None:
-            raise UsageError(f"there is already a user named {name!r}")
         now = _iso(_now())
-        with self.store.transaction():
+        with self.store.transaction():  # the checks and the insert in one (serialized) step
+            self._check_name_is_free(name, link_reader)
             reader_id = self.store.add_reader(name, now)
             self.store.add_user(
                 reader_id, email, _hasher.hash(password), role, secrets.token_urlsafe(24), now
@@ -86,6 +93,13 @@ class Accounts:
         user = self.store.user_by_name(name)
         assert user is not None
         return user
+
+    def _check_name_is_free(self, name: str, link_reader: bool) -> None:
+        if self.store.user_by_name_nocase(name) is not None:
+            raise UsageError(f"the user name {name!r} is taken: choose another")
+        readers = self.store.reader_names_nocase(name)
+        if readers and not (link_reader and readers == [name]):
+            raise UsageError(f"the user name {name!r} is taken: choose another")
 
     def user(self, name: str) -> User:
         user = self.store.user_by_name(name)
@@ -109,7 +123,7 @@ class Accounts:
     def check_password(self, name: str, password: str) -> User:
         """The user, when the password is theirs; ``AuthError`` otherwise (the same error
         for an unknown name, so names cannot be probed)."""
-        user = self.store.user_by_name(name)
+        user = self.store.user_by_name_nocase(name)
         try:
             if user is None:
                 _hasher.hash(password)  # the same work as a real check
@@ -141,20 +155,27 @@ class Accounts:
 
     # ------------------------------------------------------------------ API tokens
 
-    def new_api_token(self, user: User, name: str) -> str:
-        """A new token (shown once: only its hash is kept)."""
+    def new_api_token(self, user: User, name: str, days: int | None = None) -> str:
+        """A new token (shown once: only its hash is kept), valid for ``days`` days or
+        until revoked."""
         if not name.strip():
             raise UsageError("give the token a name")
+        if len(name.strip()) > 100:
+            raise UsageError("a token name has at most 100 characters")
+        if days is not None and not 1 <= days <= 3650:
+            raise UsageError("a token lasts 1 to 3650 days (or until revoked)")
+        expires = None if days is None else _iso(_now() + timedelta(days=days))
         token = "ps_" + secrets.token_urlsafe(32)
         with self.store.transaction():
-            try:
-                self.store.add_api_token(user.id, name.strip(), token_hash(token), _iso(_now()))
-            except PapersiftError as exc:
-                raise UsageError(f"you already have a token named {name.strip()!r}") from exc
+            if name.strip() in {n for _, n, _ in self.store.api_tokens(user.id)}:
+                raise UsageError(f"you already have a token named {name.strip()!r}")
+            self.store.add_api_token(
+                user.id, name.strip(), token_hash(token), _iso(_now()), expires
+            )
         return token
 
     def user_of_api_token(self, token: str) -> User | None:
-        return self.store.user_by_api_token(token_hash(token))
+        return self.store.user_by_api_token(token_hash(token), _iso(_now()))
 
 
 def app_secret(store: Store) -> str:

@@ -41,7 +41,11 @@ def user_add(
 ) -> None:
     """Create a user (asks for the password; or --password-stdin, or $PAPERSIFT_PASSWORD)."""
     account = Accounts(_store(ctx)).add_user(
-        name, _password(password_stdin), email=email, role="admin" if admin else "reader"
+        name,
+        _password(password_stdin),
+        email=email,
+        role="admin" if admin else "reader",
+        link_reader=True,  # the operator may give an existing reader its account
     )
     out.print(f"user {account.name} ({account.role}) created")
 

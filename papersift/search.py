@@ -28,6 +28,7 @@ from papersift.index.lexical import (
 )
 from papersift.index.vector import VectorIndex, open_index
 from papersift.models import Hit, SearchFilters
+from papersift.query_limits import bound_query
 from papersift.rank.fusion import reciprocal_rank_fusion
 from papersift.search_modes import MODES as MODES
 from papersift.search_modes import Mode as Mode
@@ -152,13 +153,14 @@ class Searcher:
         """The best ``limit`` papers for the query; ``mode`` is keywords, meaning or both
         (or lexical, semantic, hybrid). ``notes`` then says what the search did not do."""
         chosen = resolve_mode(mode)
+        query, cut = bound_query(query)  # a 20 KB query costs what its first 64 words do
         parsed = parse_query(query)
         filters = _with_query_filters(filters or SearchFilters(), parsed)
         if not any(c.isalnum() for c in query):
             raise UsageError("the query has no words to search for")
         if not parsed.parts and parsed.exclude and not parsed.author:
             raise UsageError("the query only leaves words out: add words to look for")
-        self.notes[:] = list(parsed.notes)
+        self.notes[:] = [*cut, *parsed.notes]
         match, lexical = self._lexical(parsed.parts, filters) if chosen != "semantic" else ("", [])
         semantic: list[tuple[int, float]] = []
         if chosen == "semantic" or (chosen == "hybrid" and self._has_vectors()):

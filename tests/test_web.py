@@ -17,7 +17,8 @@ from papersift.digest import digest_links
 from papersift.embed import FakeEmbedder
 from papersift.models import Hit
 from papersift.store import open_store
-from papersift.web.app import LoginThrottle, create_app
+from papersift.login_throttle import Budgets, wait_for
+from papersift.web.app import create_app
 from tests.support import example_library
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -91,7 +92,7 @@ def test_signup_builds_a_profile_and_a_feed(app_client: TestClient) -> None:
     assert 'class="paper"' in page and "close to your paper" in page
     # a duplicate name is refused with a message, not a crash
     r = app_client.post("/signup", data={"name": "tomas", "password": PASSWORD})
-    assert r.status_code == 400 and "already a user" in r.text
+    assert r.status_code == 400 and "is taken" in r.text
 
 
 class HeldBackground:
@@ -153,18 +154,16 @@ def test_failed_logins_are_throttled_per_address_and_name(app_client: TestClient
     assert r.status_code == 200  # another account from the same address is not locked
 
 
-def test_login_throttle_window_and_per_name_limit() -> None:
-    throttle = LoginThrottle(limit=2, window=60, per_name=3)
-    throttle.failed("a", "ada", 0)
-    assert throttle.wait("a", "ada", 1) == 0
-    throttle.failed("a", "ada", 10)
-    assert throttle.wait("a", "ada", 20) == 40  # until the first failure is 60 s old
-    assert throttle.wait("a", "ada", 61) == 0
-    throttle.failed("b", "ada", 62)
-    throttle.failed("c", "ada", 63)  # three failures on the name, from anywhere: locked
-    assert throttle.wait("d", "ada", 64) == 6  # until the one at 10 s is 60 s old
-    throttle.succeeded("a", "ada")
-    assert throttle.wait("a", "ada", 64) == 6  # the per-name count stays
+def test_login_throttle_budgets_are_a_pure_rule() -> None:
+    budgets = Budgets(per_pair=2, per_address=3, per_name=4, window=60)
+    assert wait_for(budgets, [10.0], [10.0], [10.0], 20) == 0
+    assert wait_for(budgets, [10.0, 5.0], [10.0, 5.0], [10.0, 5.0], 20) == 45  # 5 + 60 - 20
+    assert wait_for(budgets, [], [30.0, 20.0, 10.0], [30.0], 40) == 30  # spraying from one place
+    # many failures on the name from elsewhere: an address that failed on it waits ...
+    everyone = [50.0, 40.0, 30.0, 20.0]
+    assert wait_for(budgets, [50.0], [50.0], everyone, 55) == 25
+    # ... an address that never failed on it (the owner, say) still gets its try
+    assert wait_for(budgets, [], [], everyone, 55) == 0
 
 
 def test_feedback_changes_the_feed(ada: tuple[TestClient, str]) -> None:
@@ -378,10 +377,10 @@ def test_every_route_refuses_a_stranger(app_client: TestClient) -> None:
     form; a secret-link route refuses a made-up secret."""
     from fastapi.routing import APIRoute
 
-    from papersift.web import api, pages
+    from papersift.web import account_pages, api, pages
 
     tried = 0
-    for route in [*api.router.routes, *pages.router.routes]:
+    for route in [*api.router.routes, *pages.router.routes, *account_pages.router.routes]:
         assert isinstance(route, APIRoute)
         for method in sorted(route.methods - {"HEAD"}):
             if (method, route.path) in PUBLIC:

@@ -80,6 +80,7 @@ class PostgresStore(
     SharedMap,
 ):
     _text_order = ' COLLATE "C"'
+    _serialize_logins = "LOCK TABLE login_failures IN SHARE ROW EXCLUSIVE MODE"
 
     def __init__(self, url: str) -> None:
         self.location = _masked(url)

@@ -87,7 +87,8 @@ class PostgresReaders(SharedReaders):
         new = (
             "NOT EXISTS (SELECT 1 FROM reader_shown s WHERE s.reader_id = %s "
             "AND s.paper_id = p.id) AND NOT EXISTS (SELECT 1 FROM reader_signals s "
-            "WHERE s.reader_id = %s AND s.paper_id = p.id)"
+            "WHERE s.reader_id = %s AND s.paper_id = p.id) "
+            "AND (p.owner_reader_id IS NULL OR p.owner_reader_id = %s)"  # another's paste: never
         )
         only = "" if among is None else "AND p.id = ANY(%s::bigint[])"
         dated = f"SELECT p.id FROM papers p WHERE p.date >= %s AND p.date <= %s AND {new} {only}"
@@ -95,7 +96,7 @@ class PostgresReaders(SharedReaders):
             "SELECT p.id FROM papers p WHERE p.date IS NULL AND substr(p.created_at, 1, 10) "
             f">= %s AND substr(p.created_at, 1, 10) <= %s AND {new} {only}"
         )
-        window: list[Any] = [since, (until or "9999") + "\uffff", reader_id, reader_id]
+        window: list[Any] = [since, (until or "9999") + "\uffff", *[reader_id] * 3]
         if among is not None:
             window.append([int(i) for i in among])
         found = self.conn.execute(f"{dated} UNION ALL {undated}", window * 2).fetchall()

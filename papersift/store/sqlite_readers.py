@@ -83,14 +83,15 @@ class SQLiteReaders(SharedReaders):
         # two halves, so that the dated one walks the date index instead of every paper
         new = (
             "p.id NOT IN (SELECT paper_id FROM reader_shown WHERE reader_id = ?) "
-            "AND p.id NOT IN (SELECT paper_id FROM reader_signals WHERE reader_id = ?)"
+            "AND p.id NOT IN (SELECT paper_id FROM reader_signals WHERE reader_id = ?) "
+            "AND (p.owner_reader_id IS NULL OR p.owner_reader_id = ?)"  # another's paste: never
         )
         dated = f"SELECT p.id FROM papers p WHERE p.date >= ? AND p.date <= ? AND {new}"
         undated = (
             "SELECT p.id FROM papers p WHERE p.date IS NULL AND substr(p.created_at, 1, 10) "
             f">= ? AND substr(p.created_at, 1, 10) <= ? AND {new}"
         )
-        window: list[object] = [since, (until or "9999") + "\uffff", reader_id, reader_id]
+        window: list[object] = [since, (until or "9999") + "\uffff", *[reader_id] * 3]
         if among is None:
             found = self.conn.execute(f"{dated} UNION ALL {undated}", window * 2).fetchall()
         else:

@@ -12,6 +12,7 @@ from papersift.links import safe_url
 from papersift.models import Hit, Paper
 from papersift.recommend import FeedSettings
 from papersift.web import service
+from papersift.web.account_pages import PASTE_LIMIT
 from papersift.web.app import Caller, Library, api_caller, library
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -38,7 +39,21 @@ class FeedbackIn(BaseModel):
 
 
 class NameIn(BaseModel):
-    name: str
+    name: str = Field(max_length=200)
+
+
+class TokenIn(BaseModel):
+    name: str = Field(max_length=100)
+    days: int | None = Field(None, ge=1, le=3650, description="days valid (none: until revoked)")
+
+
+class PapersIn(BaseModel):
+    text: str = Field(description="a listing in any format papersift reads", max_length=PASTE_LIMIT)
+    filename: str = Field("pasted.txt", max_length=200, description="helps tell the format")
+
+
+class ShownIn(BaseModel):
+    papers: list[int] = Field(max_length=1000, description="ids of the papers shown")
 
 
 class SavedSearchIn(BaseModel):
@@ -63,20 +78,21 @@ def search(
     until: str = "",
     author: str = "",
 ) -> dict[str, Any]:
-    hits, notes = service.search(lib, q, mode, since, until, author)
+    mine = caller.user.reader_id
+    hits, notes = service.search(lib, q, mode, since, until, author, reader_id=mine)
     return {"hits": [_hit(h) for h in hits], "notes": notes}
 
 
 @router.get("/papers/{ident}")
 def paper(ident: str, caller: Me, lib: Lib) -> dict[str, Any]:
-    found, merges = service.paper(lib.store(), ident)
+    found, merges = service.paper(lib.store(), ident, caller.user.reader_id)
     return {**_paper(found), "merges": [list(m) for m in merges]}
 
 
 @router.get("/papers/{ident}/similar")
 def similar(ident: str, caller: Me, lib: Lib, limit: int = Query(6, ge=1, le=50)) -> list[Any]:
-    found, _ = service.paper(lib.store(), ident)
-    return [_hit(h) for h in service.similar(lib, found.id, limit)]
+    found, _ = service.paper(lib.store(), ident, caller.user.reader_id)
+    return [_hit(h) for h in service.similar(lib, found.id, limit, caller.user.reader_id)]
 
 
 @router.get("/feed")
@@ -85,14 +101,17 @@ def feed(
     lib: Lib,
     days: int = Query(7, ge=1, le=3650),
     limit: int = Query(10, ge=1, le=100),
-    mark_shown: bool = False,
 ) -> dict[str, Any]:
+    """The feed; a GET changes nothing (POST /api/feed/shown says what was shown)."""
     settings = FeedSettings(days=days, limit=limit)
-    if mark_shown:
-        hits = lib.recommender().feed(caller.user.name, settings, mark_shown=True)
-        return {"hits": [_hit(h) for h in hits], "problem": None}
     ranked, problem = service.feed(lib, caller.user, settings)
     return {"hits": [_hit(h) for h in ranked.hits], "problem": problem}
+
+
+@router.post("/feed/shown")
+def feed_shown(body: ShownIn, caller: Me, lib: Lib) -> dict[str, int]:
+    """Mark papers as shown to the caller: later feeds leave them out."""
+    return {"marked": service.mark_shown(lib.store(), caller.user, body.papers)}
 
 
 @router.post("/feedback")
@@ -120,6 +139,14 @@ def add_author(body: NameIn, caller: Me, lib: Lib) -> dict[str, int]:
     return {"own_papers_found": service.add_author(lib, caller.user, body.name)}
 
 
+@router.post("/profile/papers")
+def add_papers(body: PapersIn, caller: Me, lib: Lib) -> dict[str, Any]:
+    """Papers for the caller's profile: found in the library, or added as the caller's own
+    (private: nobody else can find, open or be recommended them)."""
+    done = service.add_papers(lib, caller.user, body.filename, body.text.encode("utf-8"))
+    return {"read": done.read, "found": done.found, "new": done.new, "papers": done.paper_ids}
+
+
 @router.delete("/profile/signals/{paper_id}")
 def remove_signal(paper_id: int, caller: Me, lib: Lib) -> dict[str, bool]:
     service.remove_signal(lib.store(), caller.user, paper_id)
@@ -143,7 +170,7 @@ def save_search(body: SavedSearchIn, caller: Me, lib: Lib) -> dict[str, Any]:
 @router.get("/saved-searches/{search_id}/results")
 def saved_search_results(search_id: int, caller: Me, lib: Lib) -> dict[str, Any]:
     s = service.saved_search(lib.store(), caller.user, search_id)
-    hits, notes = service.search(lib, s.query, s.mode)
+    hits, notes = service.search(lib, s.query, s.mode, reader_id=caller.user.reader_id)
     return {"hits": [_hit(h) for h in hits], "notes": notes}
 
 
@@ -162,8 +189,8 @@ def tokens(caller: Me, lib: Lib) -> list[dict[str, Any]]:
 
 
 @router.post("/tokens")
-def new_token(body: NameIn, caller: Me, lib: Lib) -> dict[str, str]:
-    return {"token": Accounts(lib.store()).new_api_token(caller.user, body.name)}
+def new_token(body: TokenIn, caller: Me, lib: Lib) -> dict[str, str]:
+    return {"token": Accounts(lib.store()).new_api_token(caller.user, body.name, body.days)}
 
 
 @router.delete("/tokens/{token_id}")

@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -60,44 +60,6 @@ SECURITY_HEADERS = {
 }
 
 
-class LoginThrottle:
-    """Failed logins per (address, name) and per name: past ``limit`` failures within
-    ``window`` seconds, further tries wait until the oldest failure leaves the window. In
-    memory, per server process (with N workers an attacker gets N times the tries)."""
-
-    def __init__(self, limit: int = 5, window: float = 900.0, per_name: int = 20) -> None:
-        self.limit, self.window, self.per_name = limit, window, per_name
-        self._failures: dict[tuple[str, str], list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
-        kept = [t for t in self._failures.get(key, []) if now - t < self.window]
-        if kept:
-            self._failures[key] = kept
-        else:
-            self._failures.pop(key, None)
-        return kept
-
-    def wait(self, address: str, name: str, now: float) -> float:
-        """Seconds to wait before this address may try this name again (0: now)."""
-        with self._lock:
-            waits = []
-            for key, limit in (((address, name), self.limit), (("*", name), self.per_name)):
-                recent = self._recent(key, now)
-                if len(recent) >= limit:
-                    waits.append(recent[-limit] + self.window - now)
-            return max(waits, default=0.0)
-
-    def failed(self, address: str, name: str, now: float) -> None:
-        with self._lock:
-            for key in ((address, name), ("*", name)):
-                self._failures.setdefault(key, []).append(now)
-
-    def succeeded(self, address: str, name: str) -> None:
-        with self._lock:
-            self._failures.pop((address, name), None)
-
-
 @dataclass(frozen=True)
 class Ranked:
     """A feed, and whether it reflects the reader's latest 👍/👎 (else a new ranking is
@@ -127,7 +89,6 @@ class Library:
         self._background = ThreadPoolExecutor(1, thread_name_prefix="papersift-rank")
         self._lock = threading.Lock()
         self._feed_lock = threading.Lock()
-        self.logins = LoginThrottle()
 
     def store(self) -> Store:
         """The connection of the current request, opened by the middleware for each one (a
@@ -341,10 +302,14 @@ def create_app(
     open_signup: bool = True,
     secure_cookies: bool = False,
     model_name: str | None = None,
+    trusted_proxies: Collection[str] = (),
 ) -> FastAPI:
     """The app over the library of ``settings`` (``open_signup``: anyone may make an
-    account; ``secure_cookies``: send the session cookie over HTTPS only)."""
-    from papersift.web import api, map_routes, pages
+    account; ``secure_cookies``: send the session cookie over HTTPS only;
+    ``trusted_proxies``: addresses of reverse proxies whose ``X-Forwarded-For`` is
+    believed, for the login throttle)."""
+    from papersift.web import account_pages, api, map_routes, pages
+    from papersift.web.errors import add_error_pages, error_page, without_paths
 
     lib = Library(settings, embedder_factory, model_name)
 
@@ -364,6 +329,7 @@ def create_app(
     app.state.library = lib
     app.state.open_signup = open_signup
     app.state.secure_cookies = secure_cookies
+    app.state.trusted_proxies = frozenset(trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
     @app.middleware("http")
@@ -390,6 +356,7 @@ def create_app(
             store.close()
 
     app.include_router(api.router)
+    app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.include_router(map_routes.router)
 
@@ -409,12 +376,11 @@ def create_app(
         status = BusyError.http_status if busy else status
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=status, headers=busy)
-        caller = _caller(request, library(request))
-        response = render(request, "error.html", caller, message=str(exc))
-        response.status_code = status
+        response = error_page(request, without_paths(str(exc)), status)
         response.headers.update(busy)
         return response
 
+    add_error_pages(app)
     return app
 
 
@@ -426,6 +392,7 @@ def form_text(value: object) -> str:
 
 ENV_SIGNUP = "PAPERSIFT_OPEN_SIGNUP"
 ENV_SECURE = "PAPERSIFT_SECURE_COOKIES"
+ENV_PROXIES = "PAPERSIFT_TRUSTED_PROXIES"  # comma-separated addresses
 
 
 def app_from_environment() -> FastAPI:
@@ -435,6 +402,7 @@ def app_from_environment() -> FastAPI:
         Settings.load(),
         open_signup=os.environ.get(ENV_SIGNUP, "1") == "1",
         secure_cookies=os.environ.get(ENV_SECURE, "0") == "1",
+        trusted_proxies=[a.strip() for a in os.environ.get(ENV_PROXIES, "").split(",") if a],
     )
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import tempfile
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from papersift import digest
-from papersift.accounts import SESSION_DAYS, Accounts, AuthError
-from papersift.errors import NotFoundError, PapersiftError, UsageError
+from papersift.errors import NotFoundError, UsageError
 from papersift.export import atom_feed, to_bibtex
 from papersift.ingest.pipeline import ingest_file
 from papersift.models import Paper
@@ -22,7 +19,6 @@ from papersift.search_modes import MODE_LABELS, MODES, resolve_mode
 from papersift.store import Store
 from papersift.web import service
 from papersift.web.app import (
-    COOKIE,
     Caller,
     Library,
     admin_caller,
@@ -38,96 +34,6 @@ Lib = Annotated[Library, Depends(library)]
 Me = Annotated[Caller, Depends(page_caller)]
 Maybe = Annotated[Caller | None, Depends(optional_caller)]
 St = Annotated[Store, Depends(store)]
-UPLOAD_LIMIT = 50 * 1024 * 1024
-
-
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/feed"
-
-
-def _logged_in(request: Request, target: str, token: str) -> Response:
-    response = RedirectResponse(_safe_next(target), status_code=303)
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=SESSION_DAYS * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=bool(request.app.state.secure_cookies),
-    )
-    return response
-
-
-@router.get("/")
-def home(caller: Maybe) -> Response:
-    return RedirectResponse("/feed" if caller else "/login", status_code=303)
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, caller: Maybe, next: str = "/feed") -> Response:
-    return render(request, "login.html", caller, next=_safe_next(next), error=None)
-
-
-@router.post("/login")
-def login(
-    request: Request,
-    st: St,
-    name: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/feed",
-) -> Response:
-    throttle, name = library(request).logins, name.strip()
-    address, now = request.client.host if request.client else "?", time.monotonic()
-    if (wait := throttle.wait(address, name, now)) > 0:
-        error = f"too many failed logins: try again in {math.ceil(wait / 60)} min"
-        response = render(request, "login.html", None, next=_safe_next(next), error=error)
-        response.status_code = 429
-        response.headers["Retry-After"] = str(math.ceil(wait))
-        return response
-    try:
-        session = Accounts(st).log_in(name, password)
-    except AuthError as exc:
-        throttle.failed(address, name, now)
-        response = render(request, "login.html", None, next=_safe_next(next), error=str(exc))
-        response.status_code = 401
-        return response
-    throttle.succeeded(address, name)
-    return _logged_in(request, next, session.token)
-
-
-@router.get("/signup", response_class=HTMLResponse)
-def signup_page(request: Request, caller: Maybe) -> Response:
-    return render(request, "signup.html", caller, error=None, open=request.app.state.open_signup)
-
-
-@router.post("/signup")
-def signup(
-    request: Request,
-    st: St,
-    name: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    email: Annotated[str, Form()] = "",
-) -> Response:
-    if not request.app.state.open_signup:
-        return render(request, "signup.html", None, error="sign-up is closed", open=False)
-    accounts = Accounts(st)
-    try:
-        accounts.add_user(name.strip(), password, email=email.strip() or None)
-        session = accounts.log_in(name.strip(), password)
-    except PapersiftError as exc:
-        response = render(request, "signup.html", None, error=str(exc), open=True)
-        response.status_code = 400
-        return response
-    return _logged_in(request, "/profile", session.token)
-
-
-@router.post("/logout")
-def logout(request: Request, me: Me, st: St) -> Response:
-    if me.session:
-        Accounts(st).log_out(me.session.token)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
 
 
 # ---------------------------------------------------------------------- library
@@ -145,7 +51,9 @@ def search_page(
     author: str = "",
 ) -> Response:
     mode = resolve_mode(mode)
-    hits, notes = service.search(lib, q, mode, since, until, author) if q.strip() else ([], [])
+    mine = me.user.reader_id
+    found = service.search(lib, q, mode, since, until, author, reader_id=mine) if q else None
+    hits, notes = found or ([], [])
     return render(
         request,
         "search.html",
@@ -165,8 +73,8 @@ def search_page(
 
 @router.get("/papers/{ident}", response_class=HTMLResponse)
 def paper_page(request: Request, ident: str, me: Me, lib: Lib) -> Response:
-    paper, records = service.paper(lib.store(), ident)
-    similar = service.similar(lib, paper.id)
+    paper, records = service.paper(lib.store(), ident, me.user.reader_id)
+    similar = service.similar(lib, paper.id, reader_id=me.user.reader_id)
     return render(
         request,
         "paper.html",
@@ -181,7 +89,7 @@ def paper_page(request: Request, ident: str, me: Me, lib: Lib) -> Response:
 @router.get("/papers/{ident}/bibtex")
 def paper_bibtex(ident: str, me: Me, lib: Lib) -> Response:
     """One paper as a BibTeX entry (a download named after the paper id)."""
-    paper, _ = service.paper(lib.store(), ident)
+    paper, _ = service.paper(lib.store(), ident, me.user.reader_id)
     return _bibtex([paper], f"papersift-{paper.id}.bib")
 
 
@@ -225,58 +133,9 @@ def feedback(request: Request, paper_id: int, verdict: str, me: Me, lib: Lib) ->
 # ---------------------------------------------------------------------- profile
 
 
-@router.get("/profile", response_class=HTMLResponse)
-def profile_page(request: Request, me: Me, lib: Lib, token: str = "") -> Response:
-    return render(
-        request,
-        "profile.html",
-        me,
-        profile=service.profile(lib.store(), me.user),
-        new_token=token,
-        base=str(request.base_url).rstrip("/"),
-    )
-
-
-@router.post("/profile/authors")
-def add_author(me: Me, lib: Lib, name: Annotated[str, Form()]) -> Response:
-    service.add_author(lib, me.user, name)
-    return RedirectResponse("/profile", status_code=303)
-
-
-@router.post("/profile/papers")
-async def add_papers(
-    me: Me,
-    lib: Lib,
-    text: Annotated[str, Form()] = "",
-    file: UploadFile | None = None,
-) -> Response:
-    data, name = b"", "pasted.txt"
-    if file is not None and file.filename:
-        data, name = await file.read(UPLOAD_LIMIT + 1), Path(file.filename).name
-    if len(data) > UPLOAD_LIMIT:
-        raise UsageError("the file is over 50 MB: ingest it on the server with the CLI")
-    payload = data or text.encode("utf-8")
-    if not payload.strip():
-        raise UsageError("paste a listing or choose a file")
-    service.add_papers(lib, me.user, name, payload)
-    return RedirectResponse("/profile", status_code=303)
-
-
 @router.post("/profile/signals/{paper_id}/remove")
 def remove_signal(me: Me, lib: Lib, paper_id: int) -> Response:
     service.remove_signal(lib.store(), me.user, paper_id)
-    return RedirectResponse("/profile", status_code=303)
-
-
-@router.post("/profile/tokens")
-def new_token(me: Me, st: St, name: Annotated[str, Form()]) -> Response:
-    token = Accounts(st).new_api_token(me.user, name)
-    return RedirectResponse(f"/profile?token={token}", status_code=303)
-
-
-@router.post("/profile/tokens/{token_id}/remove")
-def remove_token(me: Me, st: St, token_id: int) -> Response:
-    service.remove_token(st, me.user, token_id)
     return RedirectResponse("/profile", status_code=303)
 
 
@@ -390,7 +249,9 @@ def search_atom(request: Request, token: str, lib: Lib) -> Response:
     saved = lib.store().saved_search_by_feed_token(token)
     if saved is None:
         raise NotFoundError("no saved search at this address")
-    hits, _ = service.search(lib, saved.query, saved.mode)
+    owner = lib.store().user_by_id(saved.user_id)
+    reader = owner.reader_id if owner else None
+    hits, _ = service.search(lib, saved.query, saved.mode, reader_id=reader)
     body = atom_feed(
         f"papersift: {saved.name}",
         f"{_base(request)}/atom/search/{token}",
@@ -425,5 +286,5 @@ def liked_bibtex(me: Me, lib: Lib) -> Response:
 
 @router.get("/export/search.bib")
 def search_bibtex(me: Me, lib: Lib, q: str, mode: str = "hybrid") -> Response:
-    hits, _ = service.search(lib, q, mode)
+    hits, _ = service.search(lib, q, mode, reader_id=me.user.reader_id)
     return _bibtex([h.paper for h in hits], "papersift-search.bib")

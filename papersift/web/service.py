@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
+from papersift.contributions import Contribution, add_private_papers, visible_hits, visible_ids
 from papersift.errors import NotFoundError, UsageError
 from papersift.ingest.normalize import parse_date
 from papersift.models import Hit, Paper, SavedSearch, SearchFilters, Signal, User
@@ -18,6 +17,9 @@ from papersift.search_modes import resolve_mode
 from papersift.store import Store
 from papersift.web.app import Library, Ranked
 
+#: Over-fetch of a search for other readers' private papers to leave out (a few papers per
+#: reader who pasted; past this many, a result page may come up short, never leak).
+PRIVATE_SLACK = 200
 SIGNAL_NAMES = {
     "own": "your paper",
     "file": "from your list",
@@ -40,33 +42,53 @@ def _date(value: str, name: str) -> str | None:
     return parsed
 
 
+def _room(store: Store, reader_id: int | None, limit: int) -> int:
+    """How many results to ask for so that ``limit`` remain once other readers' private
+    papers are left out (at most PRIVATE_SLACK more: past that, a page may come up short)."""
+    return limit + min(store.count_private_papers(reader_id), PRIVATE_SLACK)
+
+
 def search(
-    lib: Library, q: str, mode: str, since: str = "", until: str = "", author: str = ""
+    lib: Library,
+    q: str,
+    mode: str,
+    since: str = "",
+    until: str = "",
+    author: str = "",
+    *,
+    reader_id: int | None = None,
 ) -> tuple[list[Hit], list[str]]:
+    """The shared library's papers, and the reader's own (``reader_id``; None: shared only)."""
     resolve_mode(mode)  # a clear error for an unknown name, before any work
     filters = SearchFilters(_date(since, "since"), _date(until, "until"), None, author or None)
-    searcher = lib.searcher()
+    searcher, store = lib.searcher(), lib.store()
+    room = _room(store, reader_id, 20)
     try:
-        hits = searcher.search(q, mode, filters, limit=20)
+        hits = searcher.search(q, mode, filters, limit=room)
     except NotIndexedError:
-        hits = searcher.search(q, "lexical", filters, limit=20)
+        hits = searcher.search(q, "lexical", filters, limit=room)
         searcher.notes.append("no vectors yet: keyword search only (run `papersift index`)")
-    return hits, searcher.notes
+    return visible_hits(store, reader_id, hits)[:20], searcher.notes
 
 
-def paper(store: Store, ident: str) -> tuple[Paper, list[tuple[str, int | None, int | None, str]]]:
-    pid = store.resolve_paper_id(ident)
+def paper(
+    store: Store, ident: str, reader_id: int | None = None
+) -> tuple[Paper, list[tuple[str, int | None, int | None, str]]]:
+    """A paper of the shared library or the reader's own; another's is as if absent."""
+    pid = store.resolve_paper_id(ident[:100])
     found = store.get_paper(pid) if pid is not None else None
-    if found is None:
-        raise NotFoundError(f"no paper {ident!r} in the library")
+    if found is None or not visible_ids(store, reader_id, [found.id]):
+        raise NotFoundError(f"no paper {ident[:100]!r} in the library")
     return found, store.merge_log(found.id)
 
 
-def similar(lib: Library, paper_id: int, limit: int = 6) -> list[Hit]:
+def similar(lib: Library, paper_id: int, limit: int = 6, reader_id: int | None = None) -> list[Hit]:
+    store = lib.store()
     try:
-        return lib.searcher().similar(str(paper_id), limit=limit)
+        hits = lib.searcher().similar(str(paper_id), limit=_room(store, reader_id, limit))
     except NotIndexedError:
         return []
+    return visible_hits(store, reader_id, hits)[:limit]
 
 
 def verdicts(store: Store, user: User) -> dict[int, str]:
@@ -86,6 +108,8 @@ def feed(
 
 
 def feedback(lib: Library, user: User, paper_id: int, verdict: str) -> Paper:
+    if not visible_ids(lib.store(), user.reader_id, [paper_id]):
+        raise NotFoundError(f"no paper {paper_id} in the library")
     paper = lib.recommender().feedback(user.name, str(paper_id), verdict)
     lib.feedback_given(user)
     return paper
@@ -127,16 +151,20 @@ def profile(store: Store, user: User) -> Profile:
 def add_author(lib: Library, user: User, name: str) -> int:
     if not name.strip():
         raise UsageError("give the name you publish under")
-    return lib.recommender().add_reader(user.name, authors=[name.strip()]).own
+    own = lib.recommender().add_reader(user.name, authors=[name.strip()]).own
+    store = lib.store()  # another reader's private papers are never anyone else's signal
+    signals = [s.paper_id for s in store.signals(user.reader_id)]
+    foreign = set(signals) - visible_ids(store, user.reader_id, signals)
+    with store.transaction():
+        for pid in foreign:
+            store.remove_signals(user.reader_id, pid)
+    return own - len(foreign)
 
 
-def add_papers(lib: Library, user: User, filename: str, payload: bytes) -> int:
-    """Ingest an uploaded or pasted listing as the reader's papers: how many."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(filename).name or "pasted.txt")
-        path.write_bytes(payload)
-        report = lib.recommender().add_reader(user.name, papers=[path])
-    return report.from_files
+def add_papers(lib: Library, user: User, filename: str, payload: bytes) -> Contribution:
+    """A pasted or uploaded listing into the reader's profile, private to them
+    (papersift.contributions)."""
+    return add_private_papers(lib.store(), user.reader_id, filename, payload)
 
 
 def remove_signal(store: Store, user: User, paper_id: int) -> None:
@@ -181,3 +209,13 @@ def liked_papers(store: Store, user: User) -> list[Paper]:
     ids = [s.paper_id for s in store.signals(user.reader_id) if s.label > 0]
     papers = store.get_papers(sorted(set(ids)))
     return [papers[i] for i in dict.fromkeys(ids) if i in papers]
+
+
+def mark_shown(store: Store, user: User, paper_ids: list[int]) -> int:
+    """Record that these papers (those the reader may see) were shown: how many."""
+    shown = sorted(visible_ids(store, user.reader_id, paper_ids))
+    existing = set(store.get_papers(shown))
+    shown = [p for p in shown if p in existing]
+    with store.transaction():
+        store.mark_shown(user.reader_id, shown, _now())
+    return len(shown)
