@@ -709,6 +709,11 @@ cli.add_lazy("sync", "papersift.cli_sync:sync")
 cli.add_lazy("db", "papersift.cli_db:db")
 cli.add_lazy("map", "papersift.cli_map:map_group")
 
+from papersift.cli_backup import backup, restore  # noqa: E402  (cheap: click only)
+
+cli.add_command(backup)
+cli.add_command(restore)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes end in one readable line and a non-zero exit code."""
