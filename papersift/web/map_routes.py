@@ -24,8 +24,10 @@ router = APIRouter()
 Lib = Annotated[Library, Depends(library)]
 Me = Annotated[Caller, Depends(page_caller)]
 ApiMe = Annotated[Caller, Depends(api_caller)]
-#: The feed drawn on the map: the reader's usual window, more papers than a page shows.
+#: The feed drawn on the map: the best papers for the reader in the whole library (the map
+#: shows the whole library; a week's window is often empty), more than a feed page shows.
 MAP_FEED = 30
+MAP_FEED_DAYS = 3650
 
 
 class RegionIn(BaseModel):
@@ -41,9 +43,8 @@ def map_page(request: Request, me: Me, lib: Lib) -> Response:
     return render(request, "map.html", me, built=state is not None)
 
 
-def _feed(lib: Library, caller: Caller, days: int | None) -> list[Any]:
-    settings = FeedSettings(limit=MAP_FEED) if days is None else FeedSettings(days, limit=MAP_FEED)
-    ranked, _ = service.feed(lib, caller.user, settings)
+def _feed(lib: Library, caller: Caller, days: int) -> list[Any]:
+    ranked, _ = service.feed(lib, caller.user, FeedSettings(days, limit=MAP_FEED))
     return ranked.hits
 
 
@@ -56,11 +57,11 @@ def api_map(
     x1: float | None = None,
     y1: float | None = None,
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
-    days: int | None = Query(None, ge=1, le=3650),
+    days: int = Query(MAP_FEED_DAYS, ge=1, le=3650),
 ) -> dict[str, Any]:
     """The map: points in the box (all of the map without one; a sample of ``limit``, each
     ``[paper id, x, y, region]``), the regions with their words, and the caller's likes and
-    feed (``days``: the feed's window) where they lie on it."""
+    feed (``days``: the feed's window, the whole library unless given) where they lie on it."""
     bounds = (x0, y0, x1, y1)
     box: MapBox | None = None
     if any(v is not None for v in bounds):

@@ -57,12 +57,13 @@
     ctx.textAlign = "center";
     ctx.lineJoin = "round";
     data.clusters.forEach(function (c) {
-      var p = toScreen(c.x, c.y);
+      var p = toScreen(c.x, c.y), half = ctx.measureText(c.label).width / 2 + 4;
+      var x = Math.max(half, Math.min(canvas.clientWidth - half, p[0]));  // never cut at an edge
       ctx.lineWidth = 4;
       ctx.strokeStyle = "rgba(255,255,255,0.9)";
-      ctx.strokeText(c.label, p[0], p[1] - 8);
+      ctx.strokeText(c.label, x, p[1] - 8);
       ctx.fillStyle = "#1d2330";
-      ctx.fillText(c.label, p[0], p[1] - 8);
+      ctx.fillText(c.label, x, p[1] - 8);
     });
   }
   function draw() {
