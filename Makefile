@@ -54,6 +54,8 @@ demo: $(STAMP)
 	@$(BIN)/papersift --db $(DEMO_DB) ingest examples/lab_page.txt examples/hf_daily.txt
 	@echo; echo "== papersift index (full text, and all-MiniLM-L6-v2 vectors from the package)"
 	@$(BIN)/papersift --db $(DEMO_DB) index
+	@echo; echo "== papersift map build (the library laid out in 2-D, regions named: the web app's Map)"
+	@$(BIN)/papersift --db $(DEMO_DB) map build
 	@echo; echo '== papersift search "why does ramping up the step size at the start of training help"'
 	@$(BIN)/papersift --db $(DEMO_DB) search "why does ramping up the step size at the start of training help" --limit 5
 	@echo; echo '== papersift search "author:Okafor low-resource" --mode lexical'
