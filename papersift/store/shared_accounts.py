@@ -189,6 +189,25 @@ class SharedAccounts(SharedSQL):
         )
         return str(self._one("SELECT value FROM app_settings WHERE key = ?", (key,)))
 
+    # ------------------------------------------------------------------ visits
+
+    def record_visit(self, user_id: int, day: str) -> str | None:
+        """Note a visit to the feed on ``day`` (YYYY-MM-DD); the day of the visit before
+        it (an earlier day: several visits in one day count as one), or None."""
+        row = self._execute(
+            "SELECT last_visit, previous_visit FROM users WHERE id = ?", (user_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        last, previous = row
+        if last == day:
+            return str(previous) if previous else None
+        self._execute(
+            "UPDATE users SET previous_visit = last_visit, last_visit = ? WHERE id = ?",
+            (day, user_id),
+        )
+        return str(last) if last else None
+
     # ------------------------------------------------------------------ login throttle
 
     #: A statement that makes concurrent throttle checks take turns inside a transaction:

@@ -14,10 +14,9 @@ from papersift.errors import NotFoundError, UsageError
 from papersift.export import atom_feed, to_bibtex
 from papersift.ingest.pipeline import ingest_file
 from papersift.models import Paper
-from papersift.recommend import FeedSettings
 from papersift.search_modes import MODE_LABELS, MODES, resolve_mode
 from papersift.store import Store
-from papersift.web import service
+from papersift.web import service, windows
 from papersift.web.app import (
     Caller,
     Library,
@@ -98,12 +97,23 @@ def paper_bibtex(ident: str, me: Me, lib: Lib) -> Response:
 
 @router.get("/feed", response_class=HTMLResponse)
 def feed_page(
-    request: Request, me: Me, lib: Lib, days: int = 7, limit: int = 10, part: str = ""
+    request: Request,
+    me: Me,
+    lib: Lib,
+    days: int | None = None,
+    until: str = "",
+    limit: int = 10,
+    part: str = "",
 ) -> Response:
-    """The feed page; right after a 👍/👎 it shows the previous ranking at once and swaps
-    in the new one (``part=list``: only the list, asked again until it is current)."""
-    settings = FeedSettings(days=max(1, min(days, 3650)), limit=max(1, min(limit, 100)))
+    """The feed page, by default "since your last visit"; right after a 👍/👎 it shows the
+    previous ranking at once and swaps in the new one (``part=list``: only the list, asked
+    again until it is current). An empty window says what the library covers."""
+    limit = max(1, min(limit, 100))
+    store = lib.store()
+    window = windows.choose(store, me.user, days, until, limit, visit=part != "list")
+    settings = windows.settings(window, limit)
     ranked, problem = service.feed(lib, me.user, settings, wait=False)
+    covers = store.stats() if not ranked.hits and problem is None and part != "list" else None
     return render(
         request,
         "_feed.html" if part == "list" else "feed.html",
@@ -111,9 +121,15 @@ def feed_page(
         hits=ranked.hits,
         fresh=ranked.fresh,
         problem=problem,
-        days=settings.days,
+        window=window,
+        days=window.days,
+        until=window.until.isoformat(),
         limit=settings.limit,
-        verdicts=service.verdicts(lib.store(), me.user),
+        links=windows.links(
+            window, limit, windows.latest(store, covers.latest, limit) if covers else None
+        ),
+        covers=covers,
+        verdicts=service.verdicts(store, me.user),
     )
 
 
@@ -228,12 +244,23 @@ def _base(request: Request) -> str:
 
 
 @router.get("/atom/{token}")
-def reader_atom(request: Request, token: str, lib: Lib) -> Response:
-    """The reader's feed for feed readers; the secret token in the URL is the permission."""
+def reader_atom(
+    request: Request,
+    token: str,
+    lib: Lib,
+    days: int | None = None,
+    until: str = "",
+    limit: int = 10,
+) -> Response:
+    """The reader's feed for feed readers; the secret token in the URL is the permission.
+    The window as on the feed page (``days`` up to ``until``); by default the last week,
+    widened until it holds ``limit`` papers (a feed reader has no "last visit")."""
     user = lib.store().user_by_feed_token(token)
     if user is None:
         raise NotFoundError("no feed at this address (it may have been reset)")
-    hits = service.feed(lib, user, FeedSettings())[0].hits
+    limit = max(1, min(limit, 100))
+    window = windows.choose(lib.store(), None, days, until, limit, visit=False)
+    hits = service.feed(lib, user, windows.settings(window, limit))[0].hits
     body = atom_feed(
         f"papersift: new for {user.name}",
         f"{_base(request)}/atom/{token}",
@@ -273,9 +300,12 @@ def _bibtex(papers: list[Paper], name: str) -> Response:
 
 
 @router.get("/export/feed.bib")
-def feed_bibtex(me: Me, lib: Lib, days: int = 7, limit: int = 10) -> Response:
-    settings = FeedSettings(days=max(1, min(days, 3650)), limit=max(1, min(limit, 100)))
-    hits = service.feed(lib, me.user, settings)[0].hits
+def feed_bibtex(
+    me: Me, lib: Lib, days: int | None = None, until: str = "", limit: int = 10
+) -> Response:
+    limit = max(1, min(limit, 100))
+    window = windows.choose(lib.store(), None, days, until, limit, visit=False)
+    hits = service.feed(lib, me.user, windows.settings(window, limit))[0].hits
     return _bibtex([h.paper for h in hits], "papersift-feed.bib")
 
 
