@@ -88,11 +88,15 @@ class SourcedRecord:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """An entry a parser could not turn into a record; counted and reported, never silent."""
+    """An entry a parser could not turn into a record; counted and reported, never silent.
+
+    ``expected``: the source itself says the entry is gone (an OAI-PMH deleted record). That
+    is normal content, not a fault: ``--strict`` does not fail on it."""
 
     locator: str
     reason: str
     line: int | None = None
+    expected: bool = False
 
 
 ParseItem = Record | Skipped

@@ -215,3 +215,72 @@ def test_format_spec() -> None:
     assert bibtex.FORMAT.name == "bibtex"
     assert bibtex.FORMAT.extensions == (".bib", ".bibtex")
     assert bibtex.FORMAT.parse is bibtex.parse
+
+
+# ------------------------------------------------ values read the BibTeX way (issue 16)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        # From a real test file: "\TeX: The Program" became ": The Program".
+        ("{\\TeX}: The Program", "TeX: The Program"),
+        ("The \\LaTeX\\ Companion", "The LaTeX Companion"),
+        ("Tame \\BibTeX{} and \\XeTeX and \\LaTeXe", "Tame BibTeX and XeTeX and LaTeX2e"),
+        ("The {\\TeX}book", "The TeXbook"),
+        ("Sorting, \\ie, \\S 3 of \\AmS-\\TeX", "Sorting, i.e., § 3 of AMS-TeX"),
+        # Near misses: a macro name inside a word, and ordinary markup, are left as they were.
+        ("\\textbf{TeX} as a word", "TeX as a word"),
+        ("TeXnology and \\emph{LaTeX}", "TeXnology and LaTeX"),
+    ],
+)
+def test_tex_logos_and_common_macros_become_text(title: str, text: str) -> None:
+    (item,) = parse_text(f"@book{{k, title = {{{title}}}, year = 1986}}")
+    assert isinstance(item, Record) and item.title == text
+
+
+def test_string_macros_and_concatenation() -> None:
+    # bibtexparser's own test file writes `author = jean # " " # cesar`; it was kept literally.
+    items = parse_text(
+        '@string{jean = "Jean"}\n@STRING{cesar = "C{\\\'e}sar"}\n'
+        "@string{full = jean # { } # cesar}\n"
+        '@article{a, title = "Concatenated" # { titles}, author = jean # " " # cesar,\n'
+        "  journal = full, year = 2001, month = jan # {~1}}\n"
+        "@article{b, title = {Unknown # macro}, author = nobody # { Else}, year = 2001}\n"
+    )
+    a, b = items
+    assert isinstance(a, Record) and isinstance(b, Record)
+    assert (a.title, a.authors, a.venue) == ("Concatenated titles", ["Jean César"], "Jean César")
+    assert a.date == "2001-01"
+    # Near misses: '#' inside braces is text; an unknown macro name is kept as it is written.
+    assert b.title == "Unknown # macro" and b.authors == ["nobody Else"]
+
+
+def test_crossref_inheritance() -> None:
+    items = parse_text(
+        "@inproceedings{paper, title = {A Child Paper}, author = {Doe, Jane},\n"
+        "  crossref = {PROC}, pages = {1--10}}\n"
+        "@inproceedings{own, title = {Own Venue}, booktitle = {Own Workshop}, crossref = {proc}}\n"
+        "@proceedings{proc, title = {Proceedings of the Parent Conference}, year = 2010,\n"
+        "  doi = {10.1145/1234567}, publisher = {ACM}}\n"
+    )
+    paper, own, proc = records(items).values()
+    assert (paper.title, paper.venue, paper.date) == (
+        "A Child Paper",
+        "Proceedings of the Parent Conference",
+        "2010",
+    )
+    assert paper.authors == ["Jane Doe"]
+    # Near misses: an entry keeps its own fields, the parent's DOI is the parent's alone
+    # (its papers would all merge on it), and the parent stays a record of its own.
+    assert own.venue == "Own Workshop" and own.title == "Own Venue"
+    assert paper.doi is None and own.doi is None
+    assert proc.title == "Proceedings of the Parent Conference" and proc.doi == "10.1145/1234567"
+
+
+def test_surname_initials_names_in_bibtex() -> None:
+    (item,) = parse_text(
+        "@article{k, title = {T}, author = {Liu R. and Smith JA and Beeblebrox IV, Zaphod}}"
+    )
+    assert isinstance(item, Record)
+    assert item.authors == ["R. Liu", "J. A. Smith", "Zaphod Beeblebrox IV"]

@@ -67,11 +67,39 @@ def test_scholar_like_export() -> None:
 
 
 def test_tsv_with_unknown_title_column_needs_an_override() -> None:
-    items = parse_file(CUSTOM)
-    assert items == [
-        Skipped("line 2", "no title and no abstract", 2),
-        Skipped("line 3", "no title and no abstract", 3),
-    ]
+    with pytest.raises(ParseError) as err:
+        parse_file(CUSTOM)
+    assert err.value.line == 1
+    message = err.value.message
+    assert "no title column" in message and "--columns title=NAME" in message
+    assert "'paper_name', 'writers', 'year', 'venue', 'upvotes', 'arxiv id'" in message
+
+
+def test_a_spreadsheet_with_abstracts_but_no_title_column_is_refused() -> None:
+    # A real export ingested 160 title-less papers from its abstract column without a word.
+    text = "Abstract,Authors\n" + "".join(
+        f"Text number {i} of an abstract,A. One\n" for i in range(3)
+    )
+    with pytest.raises(ParseError, match=r"no title column.*'Abstract', 'Authors'"):
+        list(tabular.parse(io.StringIO(text), "x.csv"))
+    # Near miss: naming the title column reads it.
+    (item, *_) = tabular.parse(io.StringIO(text), "x.csv", {"title": "Abstract"})
+    assert isinstance(item, Record) and item.title == "Text number 0 of an abstract"
+
+
+@pytest.mark.parametrize(
+    ("cell", "authors"),
+    [
+        ("Liu R., Smith J.A., Wang X", ["R. Liu", "J. A. Smith", "X. Wang"]),
+        ("Liu R; Ng AY", ["R. Liu", "A. Y. Ng"]),
+        # near misses: given names first, or "Last, First", stay as they are read
+        ("Ruth Liu, Andrew Ng", ["Ruth Liu", "Andrew Ng"]),
+        ("Liu, Ruth; Ng, Andrew", ["Ruth Liu", "Andrew Ng"]),
+        ("W Hallett, J Brindle-Yu", ["W Hallett", "J Brindle-Yu"]),
+    ],
+)
+def test_surname_initials_authors_are_read_given_names_first(cell: str, authors: list[str]) -> None:
+    assert tabular.split_authors(cell)[0] == authors
 
 
 def test_column_override() -> None:

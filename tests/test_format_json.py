@@ -213,3 +213,63 @@ def test_sniff() -> None:
 def test_format_spec() -> None:
     assert json_records.FORMAT.name == "json"
     assert json_records.FORMAT.extensions == (".json", ".jsonl", ".ndjson")
+
+
+# The shapes of the Semantic Scholar Graph API and of OpenAlex works (field names as their
+# documentation gives them; values made up).
+S2_PAPER = {
+    "paperId": "649def34f8be52c8b66281af98ae884c09aef38b",
+    "externalIds": {"DOI": "10.18653/V1/N19-1423", "ArXiv": "1810.04805", "CorpusId": 52967399},
+    "title": "A Made-up Paper on Routing",
+    "abstract": "We route tokens.",
+    "venue": "",
+    "year": 2019,
+    "journal": {"name": "North American Chapter of the ACL", "pages": "4171-4186"},
+    "authors": [{"authorId": "1", "name": "Ann Lee"}, {"authorId": "2", "name": "Bo Wu"}],
+    "publicationDate": "2019-06-02",
+}
+OPENALEX_WORK = {
+    "id": "https://openalex.org/W2963403868",
+    "doi": "https://doi.org/10.48550/arxiv.1706.03762",
+    "title": "A Made-up Work on Attention",
+    "display_name": "A Made-up Work on Attention",
+    "publication_date": "2017-06-12",
+    "ids": {"openalex": "https://openalex.org/W2963403868"},
+    "primary_location": {
+        "landing_page_url": "https://arxiv.org/abs/1706.03762",
+        "source": {"display_name": "arXiv (Cornell University)"},
+    },
+    "authorships": [
+        {"author": {"display_name": "Ann Lee"}, "institutions": []},
+        {"author": {"display_name": "Bo Wu"}, "institutions": []},
+    ],
+    "abstract_inverted_index": {"Attention": [0], "is": [1], "made": [2], "up.": [3]},
+}
+
+
+def test_semantic_scholar_ids_and_journal() -> None:
+    text = orjson.dumps({"total": 1, "offset": 0, "data": [S2_PAPER]}).decode()
+    (item,) = list(json_records.parse(io.StringIO(text), "s2.json"))
+    assert isinstance(item, Record)
+    assert (item.doi, item.arxiv_id) == ("10.18653/v1/n19-1423", "1810.04805")
+    assert item.venue == "North American Chapter of the ACL"  # "venue" was empty
+    assert item.authors == ["Ann Lee", "Bo Wu"] and item.date == "2019-06-02"
+    # Near miss: a non-empty top-level venue is kept over the nested journal name.
+    (named,) = list(
+        json_records.parse(
+            io.StringIO(orjson.dumps({**S2_PAPER, "venue": "NAACL"}).decode()), "s2.json"
+        )
+    )
+    assert isinstance(named, Record) and named.venue == "NAACL"
+
+
+def test_openalex_works() -> None:
+    text = orjson.dumps({"meta": {"count": 1}, "results": [OPENALEX_WORK]}).decode()
+    (item,) = list(json_records.parse(io.StringIO(text), "openalex.json"))
+    assert isinstance(item, Record)
+    assert item.title == "A Made-up Work on Attention"
+    assert item.arxiv_id == "1706.03762"
+    assert item.venue == "arXiv (Cornell University)"
+    assert item.authors == ["Ann Lee", "Bo Wu"]
+    assert item.abstract == "Attention is made up."
+    assert item.date == "2017-06-12"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from papersift.errors import ParseError, UnknownFormatError
+from papersift.errors import ParseError, UnknownFormatError, UsageError
 from papersift.ingest.pipeline import ingest_file
 from papersift.store import Store
 from tests.support import FIXTURES
@@ -276,3 +276,65 @@ def test_a_doi_pasted_into_an_unrelated_entry_is_kept_apart_and_listed(
     again = ingest_file(store, path.with_name("again.bib"))
     assert (again.merged, again.merge_reasons["doi"]) == (1, 1)
     assert len(store.conflicts()) == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_file_with_a_byte_order_mark_is_read_in_its_encoding(
+    sqlite_store: Store, tmp_path: Path, encoding: str
+) -> None:
+    text = (FIXTURES / "dblp.bib").read_text(encoding="utf-8")
+    path = tmp_path / "windows.bib"
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")  # Python writes the others itself
+    path.write_bytes(bom + text.encode(encoding))
+    report = ingest_file(sqlite_store, path)
+    assert report.format == "bibtex" and report.new >= 1
+    reference = ingest_file(sqlite_store, FIXTURES / "dblp.bib", source="windows")
+    assert reference.new == 0  # the same records, read the same way
+
+
+def test_zero_bytes_without_a_byte_order_mark_are_still_binary(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "no_bom.bib"
+    path.write_bytes((FIXTURES / "dblp.bib").read_text(encoding="utf-8").encode("utf-16-le"))
+    with pytest.raises(ParseError, match="binary"):
+        ingest_file(sqlite_store, path)
+
+
+def test_an_explicit_format_that_does_not_fit_the_content_is_an_error(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    with pytest.raises(UsageError, match="not oai-pmh but looks like arxiv-atom") as err:
+        ingest_file(sqlite_store, FIXTURES / "arxiv_api.atom", format_name="oai-pmh")
+    assert err.value.exit_code == 2
+    other = tmp_path / "other.xml"
+    other.write_text('<?xml version="1.0"?>\n<catalogue><book/></catalogue>\n')
+    with pytest.raises(ParseError, match="no oai-pmh entries found") as parse_err:
+        ingest_file(sqlite_store, other, format_name="oai-pmh")
+    assert parse_err.value.exit_code == 2
+    # Near misses: the format the content has, and an empty OAI-PMH answer, are fine.
+    assert ingest_file(sqlite_store, FIXTURES / "oai_arxiv.xml", format_name="oai-pmh").new > 0
+    assert (
+        ingest_file(sqlite_store, FIXTURES / "oai_norecords.xml", format_name="oai-pmh").read == 0
+    )
+
+
+def test_strict_does_not_fail_on_an_oai_deleted_record(sqlite_store: Store, tmp_path: Path) -> None:
+    deleted = """<?xml version="1.0" encoding="UTF-8"?>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>
+<record><header status="deleted"><identifier>oai:arXiv.org:2401.00001</identifier>
+<datestamp>2024-01-02</datestamp></header></record>
+</ListRecords></OAI-PMH>
+"""
+    path = tmp_path / "deleted.xml"
+    path.write_text(deleted)
+    report = ingest_file(sqlite_store, path, strict=True)
+    assert (report.read, report.new, len(report.skipped)) == (1, 0, 1)
+    # Near miss: a record without a title is a fault, and --strict fails on it.
+    untitled = deleted.replace(' status="deleted"', "").replace(
+        "</header>",
+        '</header><metadata><arXiv xmlns="http://arxiv.org/OAI/arXiv/"><id>2401.00001</id></arXiv></metadata>',
+    )
+    path.write_text(untitled)
+    with pytest.raises(ParseError, match="record without a title"):
+        ingest_file(sqlite_store, path, strict=True)

@@ -15,13 +15,54 @@ _LATEX_SYNTAX = re.compile(r"[\\{}~$%&]|--|``|''")
 _LATEX_COMMANDS = re.compile(r"[\\~$]|--|``|''")
 
 
+#: Macros pylatexenc drops (an unknown macro is dropped whole, so "\\TeX: The Program" became
+#: ": The Program" in a real BibTeX test file): TeX logos, and abbreviations titles use.
+#: ``\\today`` is pinned, or a title would say the day it was read.
+TEXT_MACROS = {
+    "TeX": "TeX",
+    "LaTeX": "LaTeX",
+    "LaTeXe": "LaTeX2e",
+    "BibTeX": "BibTeX",
+    "BibLaTeX": "BibLaTeX",
+    "XeTeX": "XeTeX",
+    "XeLaTeX": "XeLaTeX",
+    "LuaTeX": "LuaTeX",
+    "LuaLaTeX": "LuaLaTeX",
+    "pdfTeX": "pdfTeX",
+    "pdfLaTeX": "pdfLaTeX",
+    "eTeX": "e-TeX",
+    "ConTeXt": "ConTeXt",
+    "AmS": "AMS",
+    "AmSTeX": "AMS-TeX",
+    "AmSLaTeX": "AMS-LaTeX",
+    "SliTeX": "SliTeX",
+    "METAFONT": "METAFONT",
+    "MF": "METAFONT",
+    "MP": "MetaPost",
+    "PiCTeX": "PiCTeX",
+    "ie": "i.e.",
+    "eg": "e.g.",
+    "etal": "et al.",
+    "etc": "etc.",
+    "vs": "vs.",
+    "S": "§",
+    "today": "",
+}
+
+
+# "\\TeX and" is "TeX and" in metadata (TeX itself would eat the space: "TeXand").
+_MACRO_SPACE = re.compile(
+    r"\\(" + "|".join(sorted(TEXT_MACROS, key=len, reverse=True)) + r")(?![A-Za-z])(?=\s)"
+)
+
+
 def _latex_decoder() -> LatexNodes2Text:
     """pylatexenc's decoder as bibtexparser's LatexDecodingMiddleware builds it: braces
-    dropped, math kept verbatim, ``\\url{x}`` -> ``x``."""
+    dropped, math kept verbatim, ``\\url{x}`` -> ``x``; ``TEXT_MACROS`` spelled out."""
     context = get_default_latex_context_db()
-    context.add_context_category(
-        "papersift", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s")]
-    )
+    macros = [MacroTextSpec("url", simplify_repl="%s")]
+    macros += [MacroTextSpec(name, simplify_repl=text) for name, text in TEXT_MACROS.items()]
+    context.add_context_category("papersift", prepend=True, macros=macros)
     return LatexNodes2Text(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
 
 
@@ -40,6 +81,7 @@ def latex_to_text(value: str | None) -> str | None:
     if not _LATEX_COMMANDS.search(value):  # only grouping braces ("{{BERT}} rocks"), or % and &
         return clean_text(value.replace("{", "").replace("}", ""))
     escaped = _BARE_SPECIAL.sub(r"\\\1", value)  # "5%" is text in metadata, not a comment
+    escaped = _MACRO_SPACE.sub(r"\\\1{}", escaped)
     try:
         text: str = _DECODER.latex_to_text(escaped)
     except Exception:  # pylatexenc is tolerant; on anything it still rejects, keep the raw text

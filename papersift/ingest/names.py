@@ -78,3 +78,26 @@ def same_person(a: str, b: str) -> bool:
     if len(first_a) == 1 or len(first_b) == 1:
         return first_a[0] == first_b[0]
     return first_a == first_b
+
+
+_GENERATIONS = frozenset({"II", "III", "IV", "VI", "VII", "VIII", "IX"})
+# "Liu R.", "Smith JA", "van der Berg J.-P.": a surname, then one to three capital initials.
+_SURNAME_INITIALS = re.compile(
+    r"^(?P<surname>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*){0,3}?)\s+"
+    r"(?P<initials>[A-Z](?:\.?-?[A-Z]){0,2}\.?)$"
+)
+
+
+def given_names_first(name: str) -> str:
+    """'Liu R.' / 'Liu R' / 'Smith JA' (Embase, PubMed and Vancouver style) -> 'R. Liu' /
+    'J. A. Smith'; any other name is returned as it is ('Ruth Liu', 'R. Liu', 'IBM RA').
+
+    Without this, "Liu R." had the surname "R." and matched no other spelling of Liu.
+    """
+    match = _SURNAME_INITIALS.match(name.strip())
+    if not match or not any(c.islower() for c in match["surname"]):
+        return name
+    letters = re.findall(r"[A-Z]", match["initials"])
+    if "".join(letters) in _GENERATIONS:  # "Zaphod Beeblebrox IV" is a name, not initials
+        return name
+    return " ".join([*(f"{letter}." for letter in letters), match["surname"]])

@@ -17,7 +17,14 @@ from pathlib import Path
 from papersift.errors import ParseError, UnknownFormatError, UsageError
 from papersift.ingest import dedup
 from papersift.ingest.formats import FormatSpec
-from papersift.ingest.reading import BATCH, Prepared, prepare, read_batches, read_batches_in_worker
+from papersift.ingest.reading import (
+    BATCH,
+    Prepared,
+    prepare,
+    read_batches,
+    read_batches_in_worker,
+    text_encoding,
+)
 from papersift.ingest.sources import reader_named, readers
 from papersift.models import Keys, ParseItem, Record, Skipped, SourcedRecord
 from papersift.store.base import NewPaper, NewRecord, Prefetched, Store
@@ -53,16 +60,36 @@ class FileReport:
 def _head_text(path: Path, head: bytes) -> str:
     if not head.strip():
         raise ParseError(str(path), None, "the file is empty")
-    if b"\x00" in head[:8192]:
+    encoding = text_encoding(head)
+    if encoding == "utf-8-sig" and b"\x00" in head[:8192]:
         raise ParseError(str(path), None, "this is a binary file, not a text listing")
-    return head.decode("utf-8-sig", errors="replace")
+    return head.decode(encoding, errors="replace")
+
+
+def _recognised(text: str, path: Path) -> FormatSpec | None:
+    return next((spec for spec in readers() if spec.sniff(text, path.name)), None)
+
+
+def _check_named(spec: FormatSpec, text: str, path: Path) -> None:
+    """``--format`` on a file that another reader recognises is a mistake, not an empty
+    file: an Atom feed read as OAI-PMH gave "0 read" and exit 0. (A file no reader knows is
+    left to the named parser: a spreadsheet with its own headers and --columns.)"""
+    found = None if spec.sniff(text, path.name) else _recognised(text, path)
+    if found is not None:
+        raise UsageError(
+            f"{path}: this is not {spec.name} but looks like {found.name}; "
+            f"leave out --format to read it as {found.name}"
+        )
 
 
 def detect_format(path: Path, head: bytes, name: str | None = None) -> FormatSpec:
-    """The reader named by ``--format``, else the first whose sniff accepts the file."""
+    """The reader named by ``--format`` (if the content does not say otherwise), else the
+    first whose sniff accepts the file."""
     text = _head_text(path, head)
     if name:
-        return reader_named(name)
+        named = reader_named(name)
+        _check_named(named, text, path)
+        return named
     for spec in readers():
         if spec.sniff(text, path.name):
             return spec
@@ -266,7 +293,7 @@ def ingest_file(
             report.read += len(items)
             for item in items:
                 if isinstance(item, Skipped):
-                    if strict:
+                    if strict and not item.expected:
                         raise ParseError(str(path), item.line, f"{item.locator}: {item.reason}")
                     report.skipped.append(item)
             prepared = [item for item in items if isinstance(item, Prepared)]
@@ -275,7 +302,11 @@ def ingest_file(
             if progress:
                 progress(position, total)
         ingester.flush()
-        if report.skipped and report.read == len(report.skipped):
+        if report.read == 0 and format_name and not spec.sniff(_head_text(path, head), path.name):
+            message = f"no {spec.name} entries found: this does not look like {spec.name}"
+            raise ParseError(str(path), None, message)
+        faults = [s for s in report.skipped if not s.expected]
+        if faults and report.read == len(faults):
             first = report.skipped[0]
             raise ParseError(
                 str(path),

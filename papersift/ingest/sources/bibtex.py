@@ -2,8 +2,9 @@
 
 bibtexparser (2.x) parses a whole string, not a stream, so this reader reads the file whole;
 BibTeX libraries are small (a few MB at most), which makes that acceptable. bibtexparser
-splits the blocks, resolves ``@string`` macros and drops ``@comment``/``@preamble``; this module
-then turns each entry into a Record:
+splits the blocks and drops ``@comment``/``@preamble``; ``bibtex_values`` reads the values the
+BibTeX way (``@string`` macros, ``#`` concatenation, month macros, ``crossref`` inheritance);
+this module then turns each entry into a Record:
 
 * title, abstract, venue (``journal``/``journaltitle``/``booktitle``) and names: LaTeX decoded to
   plain Unicode (``{BERT}`` -> ``BERT``, ``Schr\\"{o}dinger`` -> ``Schrödinger``); a bare ``%``
@@ -29,7 +30,7 @@ from typing import TextIO
 
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.exceptions import ParsingException
-from bibtexparser.middlewares import NormalizeFieldKeys, default_parse_stack
+from bibtexparser.middlewares import NormalizeFieldKeys
 from bibtexparser.middlewares.names import (
     InvalidNameError,
     parse_single_name_into_parts,
@@ -40,6 +41,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ImplicitComment, P
 from papersift.errors import ParseError
 from papersift.ingest.formats import FormatSpec
 from papersift.ingest.latex import latex_to_text
+from papersift.ingest.names import given_names_first
 from papersift.ingest.normalize import (
     clean_text,
     month_number,
@@ -48,6 +50,7 @@ from papersift.ingest.normalize import (
     parse_date,
     split_names,
 )
+from papersift.ingest.sources.bibtex_values import resolve_library
 from papersift.models import ParseItem, Record, Skipped
 
 # bibtexparser logs every broken block as a warning; we report them as Skipped instead.
@@ -57,9 +60,11 @@ logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 _BLOCK_START = re.compile(r"^[ \t]*@[A-Za-z]\w*[ \t]*[{(]", re.MULTILINE)
 _ARXIV_MENTION = re.compile(r"arxiv:\s*(\S+)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(\d{4})\b")
+_FIRST_WORD = re.compile(r"[A-Za-z]+|\d+")
 _MENTION_FIELDS = ("journal", "note", "number", "howpublished", "eprint")
 _VENUE_FIELDS = ("journal", "journaltitle", "booktitle")
-_PARSE_STACK = [*default_parse_stack(), NormalizeFieldKeys()]
+#: Values stay raw (enclosing braces and quotes kept) for ``bibtex_values`` to read.
+_PARSE_STACK = [NormalizeFieldKeys()]
 
 
 def _name(raw: str) -> str | None:
@@ -68,7 +73,8 @@ def _name(raw: str) -> str | None:
         merged: str = parse_single_name_into_parts(raw, strict=False).merge_first_name_first
     except InvalidNameError:
         merged = raw
-    return latex_to_text(merged)
+    name = latex_to_text(merged)
+    return given_names_first(name) if name else None  # "Liu R." (no comma) -> "R. Liu"
 
 
 def _authors(value: str | None) -> tuple[list[str], bool]:
@@ -88,7 +94,8 @@ def _date(fields: Mapping[str, str]) -> str | None:
     year = _YEAR.search(fields.get("year", ""))
     if not year:
         return None
-    month = month_number(fields.get("month", ""))
+    first_word = _FIRST_WORD.match(fields.get("month", "").strip())  # "jan # {~1}": January
+    month = month_number(first_word.group(0)) if first_word else None
     if month is None:
         return parse_date(year.group(1))
     day = fields.get("day", "").strip()
@@ -174,6 +181,7 @@ def parse(stream: TextIO, filename: str) -> Iterator[ParseItem]:
         library = parse_string(text, parse_stack=_PARSE_STACK)
     except ParsingException as exc:
         raise ParseError(filename, None, f"BibTeX parser failed: {exc}") from exc
+    resolve_library(library)
     if text.strip() and all(isinstance(b, ImplicitComment) for b in library.blocks):
         raise ParseError(filename, 1, "no BibTeX entries found")
     for block in library.blocks:

@@ -7,7 +7,8 @@ Three shapes are read:
   line number and blank lines are ignored. A ``.jsonl``/``.ndjson`` file, or a file whose first
   non-blank line is a whole JSON object, is read this way;
 * a JSON array of objects (``[{...}, {...}]``), whose records are located by their line;
-* an object with the list under "papers", "items", "records" or "data".
+* an object with the list under "papers", "items", "records", "data" (Semantic Scholar) or
+  "results" (OpenAlex).
 
 An array or an object is one JSON document, which cannot be parsed in pieces: it is read
 whole, and one that does not parse raises ``ParseError`` with the line of the error.
@@ -19,7 +20,8 @@ string ("A. One, B. Two" or "One, A.; Two, B."), a list of strings, or a list of
 is read; "id" is the arXiv id when it looks like one (our export's "id" is the library's own
 number, and is ignored); "sources" is ignored; our export's "authors_truncated",
 "abstract_truncated", "n_authors" and "organizations" are kept. Objects with neither a title
-nor an abstract, and values that are not objects, are Skipped.
+nor an abstract, and values that are not objects, are Skipped. Semantic Scholar and OpenAlex
+works are read with their nested ids, venues and authors (see ``scholarly_json``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import orjson
 from papersift.errors import ParseError
 from papersift.ingest.formats import FormatSpec
 from papersift.ingest.normalize import clean_text, json_lines
+from papersift.ingest.sources.scholarly_json import scholarly_fields
 from papersift.ingest.sources.tabular import (
     FieldValue,
     check_columns,
@@ -43,7 +46,7 @@ from papersift.ingest.sources.tabular import (
 )
 from papersift.models import ParseItem, Record, Skipped
 
-_CONTAINERS = ("papers", "items", "records", "data")
+_CONTAINERS = ("papers", "items", "records", "data", "results")
 _JSONL_EXTENSIONS = (".jsonl", ".ndjson")
 _ARXIV_ID = re.compile(
     r"^(?:arxiv:)?(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE
@@ -99,6 +102,9 @@ def _mapper(columns: Mapping[str, str] | None) -> ToFields:
         if (mapping := cache.get(keys)) is None:
             mapping = cache[keys] = match_columns(keys, columns)
         values = {f: v for f, key in mapping.items() if (v := _value(obj[key])) is not None}
+        for field, value in scholarly_fields(obj).items():
+            if not values.get(field):  # Semantic Scholar's "venue" is often ""
+                values[field] = value
         paper_id = obj.get("id")
         if "arxiv_id" not in values and isinstance(paper_id, str) and _ARXIV_ID.match(paper_id):
             values["arxiv_id"] = paper_id

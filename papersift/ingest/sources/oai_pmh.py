@@ -242,7 +242,7 @@ def record_item(element: Element, number: int) -> ParseItem:
     locator = f"record {number} (line {line})"
     header = element.find(f"{{{OAI}}}header")
     if header is not None and header.get("status") == "deleted":
-        return Skipped(locator, "deleted record", line)
+        return Skipped(locator, "deleted record", line, expected=True)
     meta = _metadata(element)
     if meta is None:
         return Skipped(locator, "record without metadata", line)

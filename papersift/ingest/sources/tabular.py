@@ -32,7 +32,9 @@ The delimiter is a tab for ``.tsv`` files or a header with a tab, else ";" or ",
 the header has more of). Rows are streamed with the csv module; a quoted cell may span several
 lines and the locator names the row's first line. A row with more or fewer cells than the
 header, or with neither a title nor an abstract, is Skipped; a header with no known column
-raises ``ParseError`` listing the accepted names.
+raises ``ParseError`` listing the accepted names, and so does one without a title column (with
+the columns it has and the ``--columns title=NAME`` hint). An author written surname first
+with initials ("Liu R.", "Smith JA": Embase, PubMed) becomes "R. Liu", "J. A. Smith".
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from typing import Any, TextIO
 
 from papersift.errors import ParseError
 from papersift.ingest.formats import FormatSpec
+from papersift.ingest.names import given_names_first
 from papersift.ingest.normalize import (
     clean_text,
     normalize_arxiv_id,
@@ -184,7 +187,7 @@ def split_authors(cell: str | None) -> tuple[list[str], bool]:
     for part in parts:
         if _ET_AL.match(part):
             truncated = True
-        elif name := (flip_name(part) if last_first and "," in part else part):
+        elif name := (flip_name(part) if last_first and "," in part else given_names_first(part)):
             names.append(name)
     return names, truncated
 
@@ -198,7 +201,7 @@ def _text(value: FieldValue | None) -> str | None:
 def _authors(value: FieldValue | None) -> tuple[list[str], bool]:
     if not isinstance(value, list):
         return split_authors(value)
-    names = [n for v in value if (n := clean_text(v))]
+    names = [given_names_first(n) for v in value if (n := clean_text(v))]
     kept = [n for n in names if not _ET_AL.match(n)]
     return kept, len(kept) < len(names)
 
@@ -273,7 +276,19 @@ def _header(
     if not mapping:
         message = f"no known column in the header; accepted headers are {accepted_headers()}"
         raise ParseError(filename, line, message)
+    if "title" not in mapping:
+        raise ParseError(filename, line, _no_title_message(headers))
     return {field: headers.index(header) for field, header in mapping.items()}
+
+
+def _no_title_message(headers: Sequence[str]) -> str:
+    """Refusing is better than a library of untitled papers (a real export: 160 of them)."""
+    have = ", ".join(repr(h) for h in headers if h) or "none"
+    aliases = ", ".join(COLUMN_ALIASES["title"])
+    return (
+        f"no title column (looked for {aliases}); the columns are {have}; "
+        "say which holds the title with --columns title=NAME"
+    )
 
 
 def parse(
