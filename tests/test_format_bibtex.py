@@ -226,9 +226,10 @@ def test_format_spec() -> None:
         # From a real test file: "\TeX: The Program" became ": The Program".
         ("{\\TeX}: The Program", "TeX: The Program"),
         ("The \\LaTeX\\ Companion", "The LaTeX Companion"),
-        ("Tame \\BibTeX{} and \\XeTeX and \\LaTeXe", "Tame BibTeX and XeTeX and LaTeX2e"),
+        ("Tame \\BibTeX{} and \\XeTeX\\ and \\LaTeXe", "Tame BibTeX and XeTeX and LaTeX2e"),
+        ("The \\TeX book", "The TeXbook"),  # biblatex's examples: a macro eats the space
         ("The {\\TeX}book", "The TeXbook"),
-        ("Sorting, \\ie, \\S 3 of \\AmS-\\TeX", "Sorting, i.e., § 3 of AMS-TeX"),
+        ("Sorting, \\ie, \\S 3 of \\AmS-\\TeX", "Sorting, i.e., §3 of AMS-TeX"),
         # Near misses: a macro name inside a word, and ordinary markup, are left as they were.
         ("\\textbf{TeX} as a word", "TeX as a word"),
         ("TeXnology and \\emph{LaTeX}", "TeXnology and LaTeX"),

@@ -17,7 +17,8 @@ _LATEX_COMMANDS = re.compile(r"[\\~$]|--|``|''")
 
 #: Macros pylatexenc drops (an unknown macro is dropped whole, so "\\TeX: The Program" became
 #: ": The Program" in a real BibTeX test file): TeX logos, and abbreviations titles use.
-#: ``\\today`` is pinned, or a title would say the day it was read.
+#: ``\\today`` is pinned, or a title would say the day it was read. As in TeX, a macro eats
+#: the space after it: biblatex's own examples write "The \\TeX book" for "The TeXbook".
 TEXT_MACROS = {
     "TeX": "TeX",
     "LaTeX": "LaTeX",
@@ -50,12 +51,6 @@ TEXT_MACROS = {
 }
 
 
-# "\\TeX and" is "TeX and" in metadata (TeX itself would eat the space: "TeXand").
-_MACRO_SPACE = re.compile(
-    r"\\(" + "|".join(sorted(TEXT_MACROS, key=len, reverse=True)) + r")(?![A-Za-z])(?=\s)"
-)
-
-
 def _latex_decoder() -> LatexNodes2Text:
     """pylatexenc's decoder as bibtexparser's LatexDecodingMiddleware builds it: braces
     dropped, math kept verbatim, ``\\url{x}`` -> ``x``; ``TEXT_MACROS`` spelled out."""
@@ -81,7 +76,6 @@ def latex_to_text(value: str | None) -> str | None:
     if not _LATEX_COMMANDS.search(value):  # only grouping braces ("{{BERT}} rocks"), or % and &
         return clean_text(value.replace("{", "").replace("}", ""))
     escaped = _BARE_SPECIAL.sub(r"\\\1", value)  # "5%" is text in metadata, not a comment
-    escaped = _MACRO_SPACE.sub(r"\\\1{}", escaped)
     try:
         text: str = _DECODER.latex_to_text(escaped)
     except Exception:  # pylatexenc is tolerant; on anything it still rejects, keep the raw text
