@@ -56,9 +56,13 @@
     ctx.font = "600 13px system-ui, sans-serif";
     ctx.textAlign = "center";
     ctx.lineJoin = "round";
+    var taken = [];  // labels drawn so far (largest region first): a label never covers one
     data.clusters.forEach(function (c) {
       var p = toScreen(c.x, c.y), half = ctx.measureText(c.label).width / 2 + 4;
       var x = Math.max(half, Math.min(canvas.clientWidth - half, p[0]));  // never cut at an edge
+      var rect = [x - half, p[1] - 22, x + half, p[1] - 4];
+      if (taken.some(function (t) { return rect[0] < t[2] && t[0] < rect[2] && rect[1] < t[3] && t[1] < rect[3]; })) return;
+      taken.push(rect);
       ctx.lineWidth = 4;
       ctx.strokeStyle = "rgba(255,255,255,0.9)";
       ctx.strokeText(c.label, x, p[1] - 8);
