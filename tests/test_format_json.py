@@ -273,3 +273,14 @@ def test_openalex_works() -> None:
     assert item.authors == ["Ann Lee", "Bo Wu"]
     assert item.abstract == "Attention is made up."
     assert item.date == "2017-06-12"
+
+
+def test_a_semantic_scholar_citation_item_is_read_as_its_paper() -> None:
+    item = {"contexts": ["as in [4]"], "isInfluential": True, "citingPaper": S2_PAPER}
+    (paper,) = list(json_records.parse(io.StringIO(orjson.dumps([item]).decode()), "c.json"))
+    assert isinstance(paper, Record) and paper.title == S2_PAPER["title"]
+    assert paper.arxiv_id == "1810.04805"
+    # Near miss: an object with a title of its own is that paper, whatever else it holds.
+    own = {"title": "Its Own Title", "citedPaper": S2_PAPER}
+    (kept,) = list(json_records.parse(io.StringIO(orjson.dumps([own]).decode()), "c.json"))
+    assert isinstance(kept, Record) and kept.title == "Its Own Title"

@@ -32,6 +32,8 @@ COUNTS = {
     "oai_pmh/GetRecord_utf8test.xml": ("oai-pmh", 1, 1, 0, 0),
     "oai_pmh/ListRecords.xml": ("oai-pmh", 2, 1, 0, 1),  # one deleted record
     "oai_pmh/noRecordsMatch.xml": ("oai-pmh", 0, 0, 0, 0),
+    "semantic_scholar/Citation.json": ("json", 1, 1, 0, 0),  # the paper under "citingPaper"
+    "semantic_scholar/Reference.json": ("json", 1, 1, 0, 0),  # the paper under "citedPaper"
     "semantic_scholar/paper_batch.json": ("json", 4, 3, 0, 1),  # null for an unknown id
 }
 
@@ -140,6 +142,14 @@ def test_semantic_scholar_batch_fields(sqlite_store: Store) -> None:
     assert did.venue == "Experimental & Empirical Studies eJournal"  # journal.name
     assert did.authors == ["Marianne Bertrand", "E. Duflo", "S. Mullainathan"]
     assert did.date == "2001-10-01"
+    ingest_file(sqlite_store, REAL / "semantic_scholar" / "Reference.json")
+    cited = papers_by_title(sqlite_store)[
+        "Neural Variational Inference and Learning in Belief Networks"
+    ]
+    assert (cited.arxiv_id, cited.venue) == (
+        "1402.0030",
+        "International Conference on Machine Learning",
+    )
 
 
 def test_reingesting_every_real_file_adds_nothing(sqlite_store: Store) -> None:

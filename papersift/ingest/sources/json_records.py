@@ -37,7 +37,7 @@ import orjson
 from papersift.errors import ParseError
 from papersift.ingest.formats import FormatSpec
 from papersift.ingest.normalize import clean_text, json_lines
-from papersift.ingest.sources.scholarly_json import scholarly_fields
+from papersift.ingest.sources.scholarly_json import scholarly_fields, unwrap_work
 from papersift.ingest.sources.tabular import (
     FieldValue,
     check_columns,
@@ -128,6 +128,7 @@ def _add_export_fields(record: Record, obj: Mapping[str, Any]) -> None:
 def _item(value: Any, locator: str, line: int | None, to_fields: ToFields) -> ParseItem:
     if not isinstance(value, dict):
         return Skipped(locator, "not a JSON object", line)
+    value = unwrap_work(value)
     item = record_from_fields(to_fields(value), locator, line)
     if isinstance(item, Record):
         _add_export_fields(item, value)

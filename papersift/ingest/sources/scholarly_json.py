@@ -5,7 +5,8 @@ venues one level down. What is read here fills a field only when the plain keys 
 empty (Semantic Scholar's "venue" is often ""):
 
 * Semantic Scholar (Graph API ``/paper``, ``/paper/search``): ``externalIds.DOI`` and
-  ``externalIds.ArXiv``; ``journal.name``, else ``publicationVenue.name``.
+  ``externalIds.ArXiv``; ``journal.name``, else ``publicationVenue.name``; the paper of a
+  ``/citations`` or ``/references`` item (under "citingPaper" / "citedPaper").
 * OpenAlex (``/works``): ``display_name`` (the title), ``ids.doi``, an arXiv landing page
   among ``locations`` (or ``ids``), ``primary_location.source.display_name`` (older records:
   ``host_venue.display_name``), the authors of ``authorships[].author.display_name``, and the
@@ -70,6 +71,16 @@ def _openalex_authors(obj: Mapping[str, Any]) -> list[str]:
     if not isinstance(authorships, list):
         return []
     return [n for a in authorships if (n := _text(_get(a, "author", "display_name")))]
+
+
+def unwrap_work(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The paper of a Semantic Scholar citation or reference ({"contexts": [...],
+    "citingPaper": {...}} from ``/paper/{id}/citations``, "citedPaper" from ``/references``);
+    any other object as it is."""
+    if "title" in obj:
+        return obj
+    inner = obj.get("citingPaper") or obj.get("citedPaper")
+    return inner if isinstance(inner, Mapping) else obj
 
 
 def scholarly_fields(obj: Mapping[str, Any]) -> dict[str, FieldValue]:
