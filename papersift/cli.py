@@ -89,8 +89,8 @@ def _print_report(report: FileReport, verbose: bool) -> None:
         out.print(f"  ... and {len(report.skipped) - len(shown)} more (--verbose lists all)")
     if report.conflicts:
         out.print(
-            f"  {report.conflicts} records share a DOI or arXiv id with a paper whose title and "
-            "authors disagree completely: kept apart (`papersift stats` lists them)"
+            f"  identifier conflicts: {report.conflicts} (a DOI or arXiv id shared with a paper "
+            "whose title and authors disagree completely: kept apart; `papersift stats` lists them)"
         )
 
 

@@ -1,5 +1,6 @@
 """Ingesting files: dedup across files, idempotence, one transaction per file, bad input."""
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -338,3 +339,26 @@ def test_strict_does_not_fail_on_an_oai_deleted_record(sqlite_store: Store, tmp_
     path.write_text(untitled)
     with pytest.raises(ParseError, match="record without a title"):
         ingest_file(sqlite_store, path, strict=True)
+
+
+def test_the_cli_reports_and_lists_identifier_conflicts(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from papersift.cli import main
+
+    path = tmp_path / "shared_doi.bib"
+    path.write_text(SHARED_DOI)
+    assert main(["--db", str(db_path), "ingest", str(path)]) == 0
+    assert "identifier conflicts: 1" in capsys.readouterr().out
+    assert main(["--db", str(db_path), "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "conflicts     1 identifiers shared by papers kept apart" in out
+    assert "DOI 10.1109/msp.2004.81: papers 1 and 2" in out
+    assert main(["--db", str(db_path), "papers", "show", "2"]) == 0
+    assert (
+        "conflict: shares DOI 10.1109/msp.2004.81 with paper 1, kept apart"
+        in capsys.readouterr().out
+    )
+    assert main(["--db", str(db_path), "stats", "--format", "json"]) == 0
+    [conflict] = json.loads(capsys.readouterr().out)["conflicts"]
+    assert (conflict["paper_id"], conflict["other_id"]) == (1, 2)
