@@ -14,6 +14,7 @@ import functools
 import hashlib
 import hmac
 import os
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -428,6 +429,26 @@ def _skip_reason(run: _Run, user: User) -> str | None:
     return None
 
 
+#: Who claims digests in this process: a later run on this host sees whether it still runs.
+_OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _died_here(owner: str) -> bool:
+    """Whether ``owner`` (host:pid) is a run of this host that is gone (killed, crashed)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) <= 0:
+        return False
+    if owner == _OWNER:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, someone else's
+        return False
+    return False
+
+
 def _deliver(run: _Run, name: str, user: User | None) -> DigestOutcome:
     if user is None or not user.email:
         why = "no e-mail address" + (" (the reader has no account)" if user is None else "")
@@ -437,8 +458,10 @@ def _deliver(run: _Run, name: str, user: User | None) -> DigestOutcome:
     day = run.day.isoformat()
     now = datetime.now(UTC)
     stale = (now - CLAIM_TIMEOUT).isoformat(timespec="seconds")
+    holder = run.store.digest_claim_owner(user.reader_id, day)
+    dead = holder if holder is not None and _died_here(holder) else None
     with run.store.transaction():
-        claimed = run.store.claim_digest(user.reader_id, day, _now(), stale)
+        claimed = run.store.claim_digest(user.reader_id, day, _now(), stale, _OWNER, dead)
     if not claimed:
         return DigestOutcome(name, "skipped", "another digest run is sending it right now")
     try:

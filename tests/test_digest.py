@@ -1,8 +1,11 @@
 """E-mail digests through a real SMTP server on localhost (aiosmtpd): both parts, signed
 links, one delivery per reader and day, retries after failures, skips, the CLI."""
 
+import os
 import re
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -629,3 +632,19 @@ def test_a_message_refused_after_data_is_retried_with_the_same_message_id(
     first_id, second_id = up.inbox.seen_ids
     assert first_id == second_id == str(up.inbox.messages[0]["Message-ID"])
     assert first_id.startswith("<digest.2025-12-31.") and first_id.endswith("@example.org>")
+
+
+def test_the_claim_of_a_killed_run_on_this_host_is_taken_over_at_once(
+    rec: Recommender, up: Server
+) -> None:
+    mara, tomas = reader_id(rec, "mara"), reader_id(rec, "tomas")
+    now = datetime.now(UTC).isoformat()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # its pid belongs to nobody now
+    host = socket.gethostname()
+    with rec.store.transaction():
+        assert rec.store.claim_digest(mara, DAY.isoformat(), now, "0", f"{host}:{dead.pid}")
+        assert rec.store.claim_digest(tomas, DAY.isoformat(), now, "0", f"{host}:{os.getppid()}")
+    report = send(rec, smtp_for(up))
+    assert statuses(report) == {"mara": "sent", "nomail": "skipped", "tomas": "skipped"}
+    assert inbox_to(up) == ["mara@example.org"]

@@ -332,16 +332,25 @@ class Store(Protocol):
         self, reader_id: int, day: str, paper_ids: Sequence[int], now: str
     ) -> None: ...
 
-    def claim_digest(self, reader_id: int, day: str, now: str, stale_before: str) -> bool:
+    def claim_digest(
+        self,
+        reader_id: int,
+        day: str,
+        now: str,
+        stale_before: str,
+        owner: str = "",
+        dead_owner: str | None = None,
+    ) -> bool:
         """Claim the sending of a reader's digest of ``day`` (in a transaction): False
-        while another run holds the claim, taken at or after ``stale_before``."""
+        while another run holds the claim, taken at or after ``stale_before`` by another
+        owner than ``dead_owner`` (a run known to have died)."""
         ...
+
+    def digest_claim_owner(self, reader_id: int, day: str) -> str | None: ...
 
     def release_digest(self, reader_id: int, day: str) -> None: ...
 
-    def record_digest_attempt(
-        self, reader_id: int, day: str, message_id: str, now: str
-    ) -> None:
+    def record_digest_attempt(self, reader_id: int, day: str, message_id: str, now: str) -> None:
         """Record (before DATA) that the digest is being handed to the SMTP server."""
         ...
 

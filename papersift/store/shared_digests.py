@@ -28,9 +28,9 @@ _UPSERT = (
 
 
 _CLAIM = (
-    "INSERT INTO digest_claims (reader_id, day, claimed_at) VALUES (?, ?, ?) "
-    "ON CONFLICT (reader_id, day) DO UPDATE SET claimed_at = excluded.claimed_at "
-    "WHERE digest_claims.claimed_at < ?"
+    "INSERT INTO digest_claims (reader_id, day, claimed_at, owner) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (reader_id, day) DO UPDATE SET claimed_at = excluded.claimed_at, "
+    "owner = excluded.owner WHERE digest_claims.claimed_at < ? OR digest_claims.owner = ?"
 )
 
 
@@ -75,18 +75,32 @@ class SharedDigests(SharedSQL):
         papers = orjson.dumps([int(i) for i in paper_ids]).decode()
         self._execute(_UPSERT, (reader_id, day, "failed", error, None, papers, now))
 
-    def claim_digest(self, reader_id: int, day: str, now: str, stale_before: str) -> bool:
-        """Claim the sending of a reader's digest of ``day``: False when another run holds
-        it (claimed at or after ``stale_before``)."""
-        cursor = self._execute(_CLAIM, (reader_id, day, now, stale_before))
+    def claim_digest(
+        self,
+        reader_id: int,
+        day: str,
+        now: str,
+        stale_before: str,
+        owner: str = "",
+        dead_owner: str | None = None,
+    ) -> bool:
+        """Claim the sending of a reader's digest of ``day`` for ``owner``: False when
+        another run holds it (claimed at or after ``stale_before``, and not by
+        ``dead_owner``, a run known to have died)."""
+        dead = "(no run)" if dead_owner is None else dead_owner  # never an owner's name
+        cursor = self._execute(_CLAIM, (reader_id, day, now, owner, stale_before, dead))
         return cursor.rowcount == 1
+
+    def digest_claim_owner(self, reader_id: int, day: str) -> str | None:
+        row = self._execute(
+            "SELECT owner FROM digest_claims WHERE reader_id = ? AND day = ?", (reader_id, day)
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def release_digest(self, reader_id: int, day: str) -> None:
         self._execute("DELETE FROM digest_claims WHERE reader_id = ? AND day = ?", (reader_id, day))
 
-    def record_digest_attempt(
-        self, reader_id: int, day: str, message_id: str, now: str
-    ) -> None:
+    def record_digest_attempt(self, reader_id: int, day: str, message_id: str, now: str) -> None:
         self._execute(
             "INSERT INTO digest_attempts (reader_id, day, message_id, started_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (reader_id, day) DO UPDATE "

@@ -10,3 +10,7 @@ CREATE TABLE digest_attempts (
     started_at TEXT NOT NULL,
     PRIMARY KEY (reader_id, day)
 );
+
+-- Who holds a digest's claim (host:pid): a run on the same host may take over the claim of
+-- a run that died (kill -9) at once, instead of after the claim's 15-minute time limit.
+ALTER TABLE digest_claims ADD COLUMN owner TEXT NOT NULL DEFAULT '';
