@@ -89,8 +89,11 @@ def ada(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_an_empty_window_says_what_the_library_covers(ada: TestClient) -> None:
-    page = ada.get("/feed").text  # today is long after the examples (2025-01..2025-05)
-    assert 'id="window"' in page and "widened" in page
+    first = ada.get("/feed").text  # today is long after the examples (2025-01..2025-05)
+    assert "nothing newer: the library covers 2025-01-13 to 2025-05-05" in first
+    assert "<article" in first  # the default window lands on the latest papers
+    page = ada.get("/feed", params={"days": 7}).text  # a week asked for: empty, and why
+    assert 'id="empty-window"' in page
     assert "The library covers 2025-01-13 to 2025-05-05" in page
     latest = re.search(r'href="([^"]+)" id="latest"', page)
     assert latest

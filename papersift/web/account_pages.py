@@ -144,7 +144,7 @@ def signup(
         session = accounts.log_in(name, password)
     except PapersiftError as exc:
         return _page(request, "signup.html", None, 400, error=str(exc), open=True, **form)
-    return _logged_in(request, "/profile", session.token)
+    return _logged_in(request, "/onboarding", session.token)  # the guided first steps
 
 
 @router.post("/logout")
@@ -192,10 +192,11 @@ def profile_page(request: Request, me: Me, lib: Lib) -> Response:
 @router.post("/profile/authors")
 def add_author(request: Request, me: Me, lib: Lib, name: Text = "") -> Response:
     try:
-        service.add_author(lib, me.user, name[:200])
+        own = service.add_author(lib, me.user, name[:200])
     except PapersiftError as exc:
         return _profile(request, me, lib, 400, error=str(exc), author=name[:200])
-    return RedirectResponse("/profile", status_code=303)
+    note = f"{name.strip()[:200]}: {own} papers in the library are now yours"
+    return _profile(request, me, lib, note=note)
 
 
 async def _payload(text: str, file: UploadFile | None) -> tuple[bytes, str]:

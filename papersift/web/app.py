@@ -308,7 +308,7 @@ def create_app(
     account; ``secure_cookies``: send the session cookie over HTTPS only;
     ``trusted_proxies``: addresses of reverse proxies whose ``X-Forwarded-For`` is
     believed, for the login throttle)."""
-    from papersift.web import account_pages, api, map_routes, pages
+    from papersift.web import account_pages, api, map_routes, onboarding, pages
     from papersift.web.errors import add_error_pages, error_page, without_paths
 
     lib = Library(settings, embedder_factory, model_name)
@@ -359,6 +359,7 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.include_router(map_routes.router)
+    app.include_router(onboarding.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -10,6 +10,7 @@ from papersift.contributions import Contribution, add_private_papers, visible_hi
 from papersift.errors import NotFoundError, UsageError
 from papersift.ingest.normalize import parse_date
 from papersift.models import Hit, Paper, SavedSearch, SearchFilters, Signal, User
+from papersift.onboarding import find_authors, no_author_error
 from papersift.rank.personal import EmptyProfileError
 from papersift.recommend import FeedSettings
 from papersift.search import NotIndexedError
@@ -149,8 +150,12 @@ def profile(store: Store, user: User) -> Profile:
 
 
 def add_author(lib: Library, user: User, name: str) -> int:
+    """Add an author name to the reader's; how many papers the reader now has as their own.
+    A name without papers is refused, with suggestions (never silently accepted)."""
     if not name.strip():
         raise UsageError("give the name you publish under")
+    if not find_authors(lib.store(), user.reader_id, name):
+        raise no_author_error(lib.store(), user.reader_id, name)
     own = lib.recommender().add_reader(user.name, authors=[name.strip()]).own
     store = lib.store()  # another reader's private papers are never anyone else's signal
     signals = [s.paper_id for s in store.signals(user.reader_id)]

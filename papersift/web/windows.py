@@ -4,7 +4,7 @@ what the library covers and links to its latest papers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
@@ -41,10 +41,18 @@ def choose(
         return store.count_in_window(a.isoformat(), b.isoformat(), cap=limit)
 
     window = default_window(now, last, count, enough=limit)
-    if visit or count(window.since, window.until) >= limit:
+    if count(window.since, window.until) >= limit:
         return window
-    # a feed reader or an export cannot follow "show the latest papers": it gets them
-    return latest(store, store.stats().latest, limit) or window
+    # a library that stopped growing a while ago (a demo, an archive): its latest papers
+    stats = store.stats()
+    newest = latest(store, stats.latest, limit)
+    if newest is None:
+        return window
+    why = (
+        f"nothing newer: the library covers {stats.earliest} to {stats.latest}, "
+        "so these are its latest papers"
+    )
+    return replace(newest, why=why)
 
 
 def settings(window: Window, limit: int) -> FeedSettings:
