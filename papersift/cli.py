@@ -249,7 +249,8 @@ def papers_show(ctx: click.Context, ident: str, fmt: str) -> None:
     if paper is None:
         raise NotFoundError(f"no paper {ident!r} in the library at {store.location}")
     if fmt == "json":
-        click.echo(_paper_json(paper))
+        conflicts = [dataclasses.asdict(c) for c in store.conflicts(paper.id)]
+        click.echo(orjson.dumps({**paper.to_dict(), "conflicts": conflicts}).decode())
         return
     fields = [
         ("id", str(paper.id)),

@@ -362,3 +362,6 @@ def test_the_cli_reports_and_lists_identifier_conflicts(
     assert main(["--db", str(db_path), "stats", "--format", "json"]) == 0
     [conflict] = json.loads(capsys.readouterr().out)["conflicts"]
     assert (conflict["paper_id"], conflict["other_id"]) == (1, 2)
+    assert main(["--db", str(db_path), "papers", "show", "1", "--format", "json"]) == 0
+    [shown] = json.loads(capsys.readouterr().out)["conflicts"]
+    assert shown == conflict
