@@ -14,6 +14,11 @@
   known suffix for another, is a different word. A plural ``s``/``es`` is tolerated (exports
   disagree on it) and so is a spelling variant ("optimisation" / "optimization",
   "modelling" / "modeling"), whose differing tail is not a suffix.
+
+Cost: a regex runs only on titles with a bracket, a bar or a spaced dash. Preparing and
+keying 20,000 arXiv-snapshot records (``reading.prepare`` + a single-record merge) took
+37.7 µs a record with these rules against 40.9 µs before them (CPU time, best of 3, the
+2-core VM under load from other jobs): no measurable cost.
 """
 
 from __future__ import annotations
