@@ -75,7 +75,7 @@ def test_cards_and_paper_page(server: str, size: str) -> None:  # noqa: F811
         expect(page.locator("link[rel=icon]")).to_have_attribute("href", "/static/favicon.svg")
         assert no_sideways_scroll(page)
         if size != "narrow":
-            DOCS.mkdir(exist_ok=True)
+            DOCS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(DOCS / f"paper-page-{size}.png"), full_page=True)
         assert not [c for c in complaints if "Security Policy" in c], complaints
         browser.close()
@@ -115,6 +115,7 @@ def test_keyboard_dark_mode_window_and_search(server: str) -> None:  # noqa: F81
         page.emulate_media(color_scheme="dark")
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(18, 21, 27)", background
+        DOCS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOCS / "feed-dark-desktop.png"))
         page.emulate_media(color_scheme="light")
 

@@ -82,9 +82,7 @@ def ada(tmp_path: Path):  # type: ignore[no-untyped-def]
         client.post("/login", data={"name": "ada", "password": PASSWORD})
         found = re.search(r'name="csrf" value="([^"]+)"', client.get("/profile").text)
         assert found
-        client.post(
-            "/profile/authors", data={"name": "Tomas Okafor", "csrf": found.group(1)}
-        )
+        client.post("/profile/authors", data={"name": "Tomas Okafor", "csrf": found.group(1)})
         yield client
 
 
