@@ -261,7 +261,9 @@ def test_commands_give_only_clean_errors_on_hostile_arguments(
 ) -> None:
     folder = tmp_path_factory.mktemp("args")
     (folder / "empty.txt").write_text("")
-    paths = [folder / "missing.bib", folder / "empty.txt", folder, EXAMPLES / "library.bib"]
+    listing = folder / "library.bib"  # a copy: commands may write to the paths they are given
+    listing.write_bytes((EXAMPLES / "library.bib").read_bytes())
+    paths = [folder / "missing.bib", folder / "empty.txt", folder, listing]
     paths.append(folder / "out.txt")
     argv = data.draw(invocation(paths))
     stdin = data.draw(st.sampled_from(["", "\n", "hunter2 and more\n", "x" * 5000]))
