@@ -10,6 +10,7 @@ asking user's own reader; no route takes another reader's name.
 
 from __future__ import annotations
 
+import copy
 import hmac
 import logging
 import os
@@ -35,6 +36,7 @@ from papersift.config import Settings
 from papersift.digest import ExpiredLinkError
 from papersift.embed import Embedder, embedder_name, load_embedder
 from papersift.errors import BusyError, NotFoundError, PapersiftError, UsageError
+from papersift.index.database import DatabaseIndex
 from papersift.index.vector import VectorIndex
 from papersift.links import safe_url
 from papersift.models import Hit, User
@@ -113,6 +115,9 @@ class Library:
                 self._index = searcher.vectors()  # new vectors were written since
                 self._index_version = version
             searcher._index = self._index
+        if isinstance(searcher._index, DatabaseIndex):  # pgvector: it reads through a store
+            searcher._index = copy.copy(searcher._index)  # this request's, not a closed one
+            searcher._index.store = store
         return searcher
 
     def feed(self, user: User, settings: FeedSettings, *, wait: bool = True) -> Ranked:
