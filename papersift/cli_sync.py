@@ -43,14 +43,14 @@ def _client_options(delay: float) -> Callable[[Callable[..., None]], Callable[..
             click.option("--endpoint", metavar="URL", help="Another server (a mirror, a test)."),
             click.option(
                 "--delay",
-                type=click.FloatRange(min=0),
+                type=click.FloatRange(0, 3600),  # "inf" made time.sleep overflow
                 default=delay,
                 show_default=True,
                 help="Seconds between requests.",
             ),
             click.option(
                 "--retries",
-                type=click.IntRange(min=0),
+                type=click.IntRange(0, 20),  # backing off 2**n s: 20 is days already
                 default=5,
                 show_default=True,
                 help="Tries again after a network error or a server error, backing off.",
@@ -168,7 +168,7 @@ def _hf_summary(r: hf.DailyReport) -> str:
 @click.option("--date", "day", metavar="DAY", help="This day (fetched even if complete).")
 @click.option(
     "--days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, 3650),  # --days 1000000000 overflowed the date arithmetic
     help=f"And this many days before it (default {hf.DEFAULT_DAYS}, or 0 with --date).",
 )
 @_client_options(delay=1.0)
