@@ -125,6 +125,14 @@ def test_xml_entities_are_never_expanded_nor_read_from_files(name: str, body: st
         assert not hostname or hostname not in text
 
 
+def test_bibtex_strings_that_double_each_other_are_refused_not_expanded() -> None:
+    lines = ['@string{s0 = "lollollollollol"}']
+    lines += [f"@string{{s{i} = s{i - 1} # s{i - 1}}}" for i in range(1, 40)]
+    lines.append("@article{x, title = s39, author = {A. B}, year = 2024}")
+    with pytest.raises(ParseError, match="expands past"):  # was 6 GB in 30 s
+        list(SPECS["bibtex"].parse(io.StringIO("\n".join(lines)), "laughs.bib"))
+
+
 # ------------------------------------------------------------------ ingest: the found cases
 
 

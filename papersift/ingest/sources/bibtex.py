@@ -50,7 +50,7 @@ from papersift.ingest.normalize import (
     parse_date,
     split_names,
 )
-from papersift.ingest.sources.bibtex_values import resolve_library
+from papersift.ingest.sources.bibtex_values import ExpansionError, resolve_library
 from papersift.models import ParseItem, Record, Skipped
 
 # bibtexparser logs every broken block as a warning; we report them as Skipped instead.
@@ -181,7 +181,10 @@ def parse(stream: TextIO, filename: str) -> Iterator[ParseItem]:
         library = parse_string(text, parse_stack=_PARSE_STACK)
     except ParsingException as exc:
         raise ParseError(filename, None, f"BibTeX parser failed: {exc}") from exc
-    resolve_library(library)
+    try:
+        resolve_library(library)
+    except ExpansionError as exc:
+        raise ParseError(filename, None, str(exc)) from exc
     if text.strip() and all(isinstance(b, ImplicitComment) for b in library.blocks):
         raise ParseError(filename, 1, "no BibTeX entries found")
     for block in library.blocks:

@@ -60,9 +60,24 @@ def _piece(part: str, strings: Mapping[str, str]) -> str:
     return MONTH_MACROS.get(name, part)
 
 
+#: No value may expand past this (the longest real abstract is ~10 KB): a chain of strings
+#: that each double the one before (``@string{s2 = s1 # s1}`` ...) reached 6 GB in 30 s.
+MAX_VALUE_CHARS = 1_000_000
+
+
+class ExpansionError(ValueError):
+    """A value whose ``@string`` macros expand past ``MAX_VALUE_CHARS``."""
+
+
 def resolve_value(raw: str, strings: Mapping[str, str]) -> str:
     """A raw field value (as written after ``=``) as text; see the module docstring."""
-    return "".join(_piece(part, strings) for part in split_concatenation(raw))
+    pieces = [_piece(part, strings) for part in split_concatenation(raw)]
+    if sum(map(len, pieces)) > MAX_VALUE_CHARS:
+        raise ExpansionError(
+            f"a value expands past {MAX_VALUE_CHARS:,} characters (@string macros that "
+            "repeat each other?)"
+        )
+    return "".join(pieces)
 
 
 def resolve_library(library: Library) -> None:
