@@ -97,6 +97,8 @@ def test_vote_state_and_undo(ada: tuple[TestClient, str], bob: tuple[TestClient,
     other, other_csrf = bob
     r = other.post("/feedback/5/undo", headers={"X-CSRF-Token": other_csrf})
     assert r.status_code == 404  # bob never voted: ada's vote is not his to undo
+    profile = client.get("/profile").text
+    assert "more like this" in profile and not any(e in profile for e in ("👍", "👎", "▲"))
     undone = client.post("/feedback/5/undo", headers=hx).text
     assert 'aria-pressed="true"' not in undone and "Noted" not in undone
     assert "Noted" not in client.get("/papers/5").text

@@ -25,8 +25,8 @@ SIGNAL_NAMES = {
     "own": "your paper",
     "file": "from your list",
     "like": "liked",
-    "up": "👍",
-    "down": "👎",
+    "up": "more like this",
+    "down": "not for me",
 }
 
 
