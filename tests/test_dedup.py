@@ -476,5 +476,36 @@ def test_the_primary_arxiv_category_stays_first() -> None:
     assert merge_records([arxiv]).categories == ["stat.ML", "cs.LG"]
     for order in ([arxiv, bib], [bib, arxiv]):
         assert merge_records(order).categories == ["stat.ML", "ai", "cs.AI", "cs.LG"]
-    # Near miss: without an arXiv record there is no primary category: sorted.
+    # Near miss: without an arXiv record there is no primary category: sorted...
     assert merge_records([bib]).categories == ["ai", "cs.AI"]
+    # ...unless a BibTeX entry named its primaryClass (Zotero: "cs, math, stat").
+    zotero = Record(title="T", categories=["cs", "math", "Computer Science - AI"])
+    zotero.extra["primary_class"] = "cs"
+    merged = merge_records(
+        [SourcedRecord(zotero, "bibtex"), SourcedRecord(Record(title="T"), "csv")]
+    )
+    assert merged.categories == ["cs", "Computer Science - AI", "math"]
+
+
+def test_a_snippet_that_disagrees_leaves_the_decision_to_title_and_authors() -> None:
+    # From a real Zotero export of OpenReview pages: the paper's TL;DR, and a snippet.
+    title = "Stochastic Gradient Descent Performs Variational Inference, Converges to Limit Cycles"
+    authors = ["Pratik Chaudhari", "Stefano Soatto"]
+    tldr_text = (
+        "SGD implicitly performs variational inference; gradient noise is highly non-isotropic, "
+        "so SGD does not even converge to critical points of the original loss"
+    )
+    snippet_text = (
+        "Stochastic gradient descent (SGD) is widely believed to perform implicit regularization "
+        "when used to train deep neural networks, but the precise manner in which this occurs "
+        "has thus far been..."
+    )
+    tldr = PaperView(title, tldr_text, authors=authors)
+    snippet = PaperView(title, snippet_text, authors=authors)
+    assert same_paper(tldr, snippet) == "title"
+    # Near misses: no author in common, no authors to compare, or two full abstracts.
+    stranger = PaperView(title, snippet.abstract, authors=["Ada Quinlan"])
+    assert same_paper(tldr, stranger) is None
+    assert same_paper(PaperView(title, tldr.abstract), PaperView(title, snippet.abstract)) is None
+    full = PaperView(title, snippet_text.rstrip("."), authors=authors)
+    assert same_paper(tldr, full) is None

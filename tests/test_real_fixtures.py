@@ -35,6 +35,10 @@ COUNTS = {
     "semantic_scholar/Citation.json": ("json", 1, 1, 0, 0),  # the paper under "citingPaper"
     "semantic_scholar/Reference.json": ("json", 1, 1, 0, 0),  # the paper under "citedPaper"
     "semantic_scholar/paper_batch.json": ("json", 4, 3, 0, 1),  # null for an unknown id
+    # six papers twice (arXiv preprint and venue version): five pairs merge; "Spectral
+    # Normalization" stays two, its OpenReview TL;DR and its arXiv abstract disagreeing
+    "zotero/better-biblatex-arxiv-and-venue.bib": ("bibtex", 12, 7, 5, 0),
+    "zotero/better-biblatex-eprint.bib": ("bibtex", 1, 1, 0, 0),
 }
 
 #: file -> (exit code, what the one-line error says)
@@ -161,3 +165,26 @@ def test_reingesting_every_real_file_adds_nothing(sqlite_store: Store) -> None:
         assert ingest_file(sqlite_store, REAL / name).new == 0
     after = sqlite_store.stats()
     assert (after.papers, after.records) == (before.papers, before.records)
+
+
+def test_a_zotero_export_of_preprints_and_their_venue_versions(sqlite_store: Store) -> None:
+    ingest_file(sqlite_store, REAL / "zotero" / "better-biblatex-arxiv-and-venue.bib")
+    papers = papers_by_title(sqlite_store)
+    crelu = papers[
+        "Understanding and Improving Convolutional Neural Networks via Concatenated Rectified "
+        "Linear Units"
+    ]  # ICML's snippet ("... the prop...") met the arXiv abstract; the full one is kept
+    assert len(crelu.sources) == 2 and crelu.arxiv_id == "1603.05201"
+    assert not crelu.abstract_truncated and (crelu.abstract or "").endswith("modification.")
+    sgd = papers[
+        "Stochastic Gradient Descent Performs Variational Inference, Converges to Limit Cycles for "
+        "Deep Networks"
+    ]  # a TL;DR and a snippet: the title and both authors decide
+    assert len(sgd.sources) == 2
+    hopfield = papers["Hopfield Networks Is All You Need"]
+    assert len(hopfield.sources) == 2 and hopfield.arxiv_id == "2008.02217"
+    minimax = papers["On Solving Minimax Optimization Locally: A Follow-the-Ridge Approach"]
+    assert minimax.categories[0] == "cs"  # eprintclass = {cs, math, stat}: the first leads
+    assert {"math", "stat"} <= set(minimax.categories)
+    spectral = [p for p in sqlite_store.iter_papers() if p.title and p.title.startswith("Spectral")]
+    assert len(spectral) == 2  # two full abstracts that disagree: kept apart (see COUNTS)

@@ -15,7 +15,8 @@ this module then turns each entry into a Record:
 * doi: the ``doi`` field or a doi.org ``url``; arxiv_id: ``eprint`` when ``archivePrefix`` or
   ``eprinttype`` is arXiv, an arxiv.org ``url``, an arXiv DOI, or "arXiv:ID" in ``journal``,
   ``note``, ``number`` or ``howpublished`` (Google Scholar: "arXiv preprint arXiv:2401.01234");
-* categories: ``primaryClass`` and the ``keywords`` (split on "," or ";").
+* categories: ``primaryClass`` (or biblatex's ``eprintclass``; "cs, math" is two) and the
+  ``keywords`` (split on "," or ";").
 
 Blocks bibtexparser cannot parse, and second entries with a key already used, are Skipped with
 their line; so are entries without a title.
@@ -130,9 +131,19 @@ def _arxiv_id(fields: Mapping[str, str], doi: str | None) -> str | None:
 def _categories(fields: Mapping[str, str]) -> list[str]:
     keywords = latex_to_text(fields.get("keywords")) or ""
     found = split_names(keywords, ";" if ";" in keywords else ",")
-    if primary := clean_text(fields.get("primaryclass")):
-        found.insert(0, primary)
-    return list(dict.fromkeys(found))
+    # Zotero (Better BibTeX) writes every class of a cross-listed paper: "cs, math, stat";
+    # biblatex names the field eprintclass.
+    classes = fields.get("primaryclass") or fields.get("eprintclass") or ""
+    primary = split_names(classes.replace(",", " "), " ")
+    return list(dict.fromkeys([*primary, *found]))
+
+
+def _extra(entry: Entry, categories: list[str]) -> dict[str, object]:
+    extra: dict[str, object] = {"bibtex_key": entry.key, "entry_type": entry.entry_type.lower()}
+    fields = entry.fields_dict
+    if categories and ("primaryclass" in fields or "eprintclass" in fields):
+        extra["primary_class"] = categories[0]  # kept first when the paper is merged
+    return extra
 
 
 def _entry_item(entry: Entry) -> ParseItem:
@@ -145,6 +156,7 @@ def _entry_item(entry: Entry) -> ParseItem:
     authors, truncated = _authors(fields.get("author"))
     doi = _doi(fields)
     venue = next((v for k in _VENUE_FIELDS if (v := latex_to_text(fields.get(k)))), None)
+    categories = _categories(fields)
     return Record(
         title=title,
         abstract=latex_to_text(fields.get("abstract")),
@@ -153,11 +165,11 @@ def _entry_item(entry: Entry) -> ParseItem:
         date=_date(fields),
         arxiv_id=_arxiv_id(fields, doi),
         doi=doi,
-        categories=_categories(fields),
+        categories=categories,
         url=clean_text(fields.get("url")),
         venue=venue,
         locator=locator,
-        extra={"bibtex_key": entry.key, "entry_type": entry.entry_type.lower()},
+        extra=_extra(entry, categories),
     )
 
 
