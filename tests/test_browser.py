@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -107,3 +108,111 @@ def test_a_new_reader_in_the_browser(server: str) -> None:
         expect(page).to_have_url(f"{server}/login?next=/feed")
         browser.close()
     assert all((SHOTS / f"{name}.png").stat().st_size > 1000 for name in ("login", "feed"))
+
+
+EVIL_URL = "javascript:alert(document.cookie)"
+PLANTED = (
+    '{"title": "Planted Paper With A Script Link", "abstract": "Click the link for the data.", '
+    '"authors": ["Mallory Planter"], "date": "2025-04-20", "url": "' + EVIL_URL + '"}\n'
+)
+SECRET = (
+    '{"title": "Quokka Corridors From Unpublished Camera Traps", "abstract": "Not yet '
+    'published: quokka movement between islands.", "authors": ["Ada Private"], '
+    '"date": "2025-04-25"}\n'
+)
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def planted_server(tmp_path: Path) -> Iterator[str]:
+    """A library with a paper whose url is a script (as a stranger's file could hold), and
+    two readers, ada and bob."""
+    from papersift.accounts import Accounts
+    from papersift.ingest.pipeline import ingest_file
+    from papersift.store import open_store
+
+    db = tmp_path / "lib.db"
+    example_library(db)
+    planted = tmp_path / "planted.jsonl"
+    planted.write_text(PLANTED)
+    store = open_store(db)
+    ingest_file(store, planted)
+    for name in ("ada", "bob"):
+        Accounts(store).add_user(name, PASSWORD)
+    store.close()
+    app = create_app(Settings(db=str(db), model="fake-256"), embedder_factory=FakeEmbedder)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join()
+
+
+def _log_in(page: Any, server: str, name: str) -> None:
+    page.goto(f"{server}/login")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{server}/feed")
+
+
+def test_a_script_link_and_another_readers_paste_in_the_browser(planted_server: str) -> None:
+    """Issue 13 end to end: a planted javascript: URL is not clickable (no script runs, no
+    CSP violation on any page: there is no inline script), and a second reader cannot find,
+    open or see the author of the first reader's paste."""
+    from playwright.sync_api import expect, sync_playwright
+
+    server = planted_server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        ada = browser.new_context().new_page()
+        dialogs: list[str] = []
+        violations: list[str] = []
+        ada.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        ada.on(
+            "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+        )
+        _log_in(ada, server, "ada")
+        ada.goto(f"{server}/search?q=planted+script+link&mode=keywords")
+        ada.locator("#results article h3 a", has_text="Planted Paper").first.click()
+        expect(ada.locator("h1")).to_have_text("Planted Paper With A Script Link")
+        assert ada.locator("a[href^='javascript' i]").count() == 0
+        shown = ada.locator(".unsafe-url").first
+        expect(shown).to_contain_text(EVIL_URL)  # the address is shown as text, not a link
+        shown.click()
+        ada.wait_for_timeout(300)
+        assert not dialogs and "/papers/" in ada.url  # nothing ran, nowhere went
+        response = ada.goto(f"{server}/feed")
+        assert (
+            response is not None
+            and "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        )
+        # ada pastes an unpublished abstract: hers alone
+        ada.goto(f"{server}/profile")
+        ada.fill("#paste", SECRET)
+        ada.click("button:has-text('Add to my profile')")
+        expect(ada.locator("#form-note")).to_contain_text("1 added as your own")
+        ada.goto(f"{server}/search?q=quokka+camera+traps&mode=keywords")
+        link = ada.locator("#results article h3 a", has_text="Quokka")
+        expect(link).to_have_count(1)
+        secret_path = link.get_attribute("href")
+        assert secret_path and secret_path.startswith("/papers/")
+        for path in ("/feed", "/search?q=x", "/profile", secret_path):
+            ada.goto(f"{server}{path}")
+        assert not violations, violations
+        # bob, in his own browser session, cannot find it, open it or see who added it
+        bob = browser.new_context().new_page()
+        _log_in(bob, server, "bob")
+        bob.goto(f"{server}/search?q=quokka+camera+traps&mode=keywords")
+        expect(bob.locator("#results")).not_to_contain_text("Quokka")
+        missing = bob.goto(f"{server}{secret_path}")
+        assert missing is not None and missing.status == 404
+        expect(bob.locator("h1")).to_have_text("Not found")  # in the site's layout
+        assert "Ada Private" not in bob.content() and "Quokka" not in bob.content()
+        api = bob.goto(f"{server}/api{secret_path}")
+        assert api is not None and api.status == 404
+        browser.close()

@@ -219,3 +219,13 @@ def test_an_unreadable_paste_keeps_the_text_and_lists_the_formats(two: Any) -> N
     r = ada.post("/profile/papers", data={"csrf": a_csrf, "text": big})
     assert r.status_code == 400 and "<main>" in r.text  # a page of the site, not JSON
     assert "over 1 MB" in r.text or "exceeded maximum size of 1024KB" in r.text
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../../etc/passwd"])
+def test_an_admin_upload_with_an_odd_name_is_read_or_refused(settings: Settings, name: str) -> None:
+    root, csrf = _client(settings, "root")
+    files = {"file": (name, SECRET.encode(), "application/json")}
+    r = root.post("/admin/library", data={"csrf": csrf}, files=files)
+    root.__exit__(None, None, None)
+    assert r.status_code == 200 and "1 new" in r.text, r.text[-300:]
+    assert "root" not in str(r.url)  # the source is not the admin's name

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from papersift import digest
+from papersift.contributions import upload_name
 from papersift.errors import NotFoundError, UsageError
 from papersift.export import atom_feed, to_bibtex
 from papersift.ingest.pipeline import ingest_file
@@ -192,13 +193,14 @@ async def upload_library(
 ) -> Response:
     if not file.filename:
         raise UsageError("choose a file to add to the library")
+    name = upload_name(file.filename)  # "..", "." or a path: a plain name (issue 13)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(file.filename).name
+        path = Path(tmp) / name
         with path.open("wb") as f:
             while chunk := await file.read(1 << 20):
                 f.write(chunk)
-        report = ingest_file(lib.store(), path, source=f"upload by {me.user.name}")
-    summary = f"{file.filename}: {report.read} read, {report.new} new, {report.merged} merged"
+        report = ingest_file(lib.store(), path, source=f"admin upload {Path(name).stem}")
+    summary = f"{name}: {report.read} read, {report.new} new, {report.merged} merged"
     return RedirectResponse(f"/admin?report={summary}", status_code=303)
 
 
