@@ -13,6 +13,7 @@ from papersift.embed import FakeEmbedder
 from papersift.errors import NotFoundError
 from papersift.ingest.pipeline import ingest_file
 from papersift.rank.active import ActiveSettings, choose_papers_to_rate, pick_to_rate
+from papersift.rank.personal import Example, ReaderModel
 from papersift.recommend import Recommender
 from papersift.search import Searcher
 from papersift.store import Store, open_store
@@ -160,3 +161,34 @@ def test_rating_needs_a_terminal_and_a_known_reader(
     monkeypatch.setattr(cli_rate, "stdin_is_terminal", lambda: True)
     assert main(["--db", str(cli_library), "--model", "fake", "reader", "rate", "nobody"]) != 0
     assert "no reader named 'nobody'" in capsys.readouterr().err
+
+
+def test_active_rounds_find_more_likes_than_random_ones() -> None:
+    """A simulated reader who likes 24 of 1,200 papers, in two of 40 topics: rounds chosen
+    by ``pick_to_rate`` find far more of them than random rounds (the dev-set simulation,
+    benchmarks/bench_active.py, in miniature)."""
+    rng = np.random.default_rng(7)
+    x = _clusters(40, 30, dim=48, seed=7)
+    x = x + 0.1 * rng.standard_normal(x.shape).astype(np.float32)  # topics overlap
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    liked = {*range(0, 12), *range(30, 42)}  # 12 papers of topic 0, 12 of topic 1
+    background = x[rng.choice(len(x), 300, replace=False)]
+
+    def likes_found(strategy: str) -> int:
+        labels = {0: 1, 30: 1}  # two known likes
+        found = 0
+        for _ in range(2):
+            examples = [Example(x[r], label) for r, label in labels.items()]
+            scores = ReaderModel.fit(examples, background).score(x)
+            pool = np.array([r for r in range(len(x)) if r not in labels])
+            if strategy == "active":
+                rows = pool[[p.row for p in pick_to_rate(x[pool], scores[pool], 10)]]
+            else:
+                rows = rng.choice(pool, 10, replace=False)
+            for row in rows.tolist():
+                labels[row] = 1 if row in liked else -1
+                found += row in liked
+        return found
+
+    active, random = likes_found("active"), likes_found("random")
+    assert active >= 8 and active >= 4 * max(random, 1)
