@@ -498,6 +498,13 @@ def reader_add(
     for file_report in report.files:
         _print_report(file_report, verbose=False)
     r = report.reader
+    if (shared := report.shared_author) is not None:
+        out.print(
+            f"the papers you gave share one author, {shared.name} (on {shared.papers} of "
+            f"{shared.of}): taken as {r.name}'s name, so their papers count as {r.name}'s own "
+            f"and are never recommended (undo: papersift reader remove-author {r.name} "
+            f'"{shared.name}")'
+        )
     out.print(
         f"reader {r.name}: {report.own} own papers found by author name, "
         f"{report.from_files} from files, {report.likes} likes added; "
@@ -538,6 +545,16 @@ def reader_show(ctx: click.Context, name: str) -> None:
             f"  {mark} {s.kind:5} {p.id:>6}  "
             + _clip(p.title or "(untitled) " + (p.abstract or ""), 90)
         )
+
+
+@reader.command("remove-author")
+@click.argument("name")
+@click.argument("author")
+@click.pass_context
+def reader_remove_author(ctx: click.Context, name: str, author: str) -> None:
+    """Stop taking AUTHOR as reader NAME's name (their papers stop being NAME's own)."""
+    gone = _recommender(ctx).remove_author(name, author)
+    out.print(f"reader {name}: {author} removed, {gone} papers no longer counted as own")
 
 
 @reader.command("remove")

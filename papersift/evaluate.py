@@ -69,13 +69,14 @@ from papersift.embed import Embedder, paper_text
 from papersift.errors import ParseError, UsageError
 from papersift.index.lexical import STOPWORDS
 from papersift.rank.metrics import ndcg_at, precision_at, reciprocal_rank
-from papersift.rank.personal import Example, ReaderModel
+from papersift.rank.personal import Example
 from papersift.rank.priors import (
     DEFAULT_POPULARITY_WEIGHT,
     DEFAULT_RECENCY_WEIGHT,
     DEFAULT_WINDOW_DAYS,
     feed_relevance,
 )
+from papersift.rank.reader import fit_reader
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -83,6 +84,7 @@ DEFAULT_TEST_FRACTION = 0.2
 #: Random unrated papers the learned methods (papersift, the SVM, the regression) train
 #: against, as in the protocol of ../shared/eval (Scholar Inbox, arxiv-sanity-lite).
 LEARN_NEGATIVES = 1000
+REFERENCE = 200  # further unrated papers on which papersift standardises its model's parts
 EMBED_BATCH = 64
 BM25_K1, BM25_B = 1.2, 0.75
 _WORDS = r"(?u)\b[^\W\d_][^\W_]+\b"
@@ -406,13 +408,27 @@ Scorer = Callable[[Library, UserCase, np.random.Generator], F64]
 
 
 def score_model(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
-    """The reader model alone (``ReaderModel``), without the feed's priors."""
+    """The reader model alone (``papersift.rank.reader``), without the feed's priors: the
+    case's random unrated papers as background, words in the library's TF-IDF space, and
+    REFERENCE more unrated papers to standardise the parts on."""
     examples = [
         Example(lib.vectors[i], int(label), float(age))
         for i, label, age in zip(case.train, case.labels, case.ages, strict=True)
     ]
-    model = ReaderModel.fit(examples, lib.vectors[case.others], rng_seed=int(rng.integers(1 << 30)))
-    return model.score(lib.vectors[case.candidates])
+    rest = np.setdiff1d(case.others, case.negatives)
+    ref = rng.choice(rest, size=min(REFERENCE, len(rest)), replace=False)
+    liked, disliked = case.train[case.labels == 1], case.train[case.labels == -1]
+    model = fit_reader(
+        examples=examples,
+        background=lib.vectors[case.negatives] if len(case.negatives) else None,
+        positive_rows=lib.tfidf[liked],
+        negative_rows=lib.tfidf[disliked],
+        background_rows=lib.tfidf[case.negatives],
+        reference=lib.vectors[ref] if len(ref) else None,
+        reference_rows=lib.tfidf[ref],
+        rng_seed=int(rng.integers(1 << 30)),
+    )
+    return model.score(lib.vectors[case.candidates], lib.tfidf[case.candidates])
 
 
 def score_papersift(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:

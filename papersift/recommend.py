@@ -29,14 +29,17 @@ from papersift.index.lexical import STOPWORDS
 from papersift.ingest.names import same_person
 from papersift.ingest.pipeline import FileReport, ingest_file
 from papersift.models import Hit, Paper, Reader, SearchFilters, Signal
+from papersift.rank.authorship import SharedAuthor, is_by, shared_author
 from papersift.rank.diversity import mmr
-from papersift.rank.personal import DEFAULT_SETTINGS, EmptyProfileError, Example, ReaderModel
+from papersift.rank.lexical_reader import WordSpace
+from papersift.rank.personal import DEFAULT_SETTINGS, EmptyProfileError, Example
 from papersift.rank.priors import (
     DEFAULT_POPULARITY_WEIGHT,
     DEFAULT_RECENCY_WEIGHT,
     DEFAULT_WINDOW_DAYS,
     feed_relevance,
 )
+from papersift.rank.reader import FusedReader, fit_reader
 from papersift.search import Searcher
 from papersift.store import Store
 
@@ -50,6 +53,8 @@ KIND_PHRASES = {
     "up": "“{}”, which you liked",
 }
 BACKGROUND = DEFAULT_SETTINGS.background_samples  # library papers: weak negatives
+WORD_BACKGROUND = 300  # of which the word model contrasts with (their texts are read)
+REFERENCE = 200  # more library papers, not trained on, that standardise the model's parts
 #: Windows holding more papers than this are first shortlisted with the vector index: the
 #: papers nearest to (up to SHORTLIST_QUERIES of) the reader's papers, SHORTLIST_PER_QUERY each.
 SHORTLIST_AT = 20_000
@@ -58,7 +63,6 @@ SHORTLIST_PER_QUERY = 500
 #: New papers without a vector are embedded when a feed needs them, up to this many.
 EMBED_ON_THE_FLY = 2000
 MMR_POOL = 20  # MMR chooses among the best MMR_POOL * limit candidates
-RARITY_SAMPLE = 150  # candidates whose words tell which shared words are specific
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 #: Words of academic prose that say nothing about a topic (never an explanation).
 _FILLER = frozenset(
@@ -88,6 +92,8 @@ class ReaderReport:
     from_files: int = 0
     likes: int = 0
     files: list[FileReport] = field(default_factory=list)
+    #: the author most given papers share, newly taken as the reader's name (or None)
+    shared_author: SharedAuthor | None = None
 
 
 def _now() -> str:
@@ -115,6 +121,33 @@ def _age_days(day: str | None, today: date) -> float:
     except ValueError:
         return float("inf")
     return float((today - when).days)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """The candidates' dates and upvotes, to add the feed's priors to a model's scores."""
+
+    dates: list[str | None]
+    upvotes: list[int | None]
+    since: str
+    today: date
+    settings: FeedSettings
+
+    def of(self, rows: NDArray[np.int64]) -> _Scored:
+        dates, votes = [self.dates[i] for i in rows], [self.upvotes[i] for i in rows]
+        return _Scored(dates, votes, self.since, self.today, self.settings)
+
+    def relevance(
+        self, raw: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+        return feed_relevance(
+            raw,
+            np.array([_age_days(d, self.today) for d in self.dates]),
+            np.array([np.nan if v is None else v for v in self.upvotes], dtype=np.float64),
+            window_days=_days_between(self.since, self.today),
+            recency_weight=self.settings.recency_weight,
+            popularity_weight=self.settings.popularity_weight,
+        )
 
 
 @dataclass
@@ -146,14 +179,17 @@ class Recommender:
             reader_id = self.store.add_reader(name, now)
             self.store.add_reader_authors(reader_id, list(authors))
         report = ReaderReport(self.reader(name))
+        given: list[int] = []
         for path in papers:
             file_report = ingest_file(self.store, path, source=f"reader:{name}")
             report.files.append(file_report)
             ids = self.store.papers_of_records(file_report.fingerprints)
+            given += [int(i) for i in ids]
             with self.store.transaction():
                 report.from_files += self.store.set_signals(
                     reader_id, [Signal(pid, "file", 1, now) for pid in ids]
                 )
+        report.shared_author = self._take_shared_author(reader_id, given)
         own = self.authored_by(self.reader(name).authors)
         with self.store.transaction():
             report.own = self.store.set_signals(reader_id, [Signal(p, "own", 1, now) for p in own])
@@ -162,6 +198,36 @@ class Recommender:
             )
         report.reader = self.reader(name)
         return report
+
+    def _take_shared_author(self, reader_id: int, paper_ids: list[int]) -> SharedAuthor | None:
+        """When one person is on most of the given papers, take that name as the reader's
+        (unless the reader already has it): see ``papersift.rank.authorship``."""
+        papers = self.store.get_papers(sorted(set(paper_ids)))
+        found = shared_author([p.authors for p in papers.values()])
+        reader = self.store.readers()
+        names = next((r.authors for r in reader if r.id == reader_id), [])
+        if found is None or is_by([found.name], names):
+            return None
+        with self.store.transaction():
+            self.store.add_reader_authors(reader_id, [found.name])
+        return found
+
+    def remove_author(self, name: str, author: str) -> int:
+        """Stop taking ``author`` as the reader's name: the name goes, and so do the "own"
+        signals of papers none of the reader's other names is on. How many went."""
+        reader = self.reader(name)
+        if author not in reader.authors:
+            known = ", ".join(reader.authors) or "none"
+            raise NotFoundError(f"reader {name!r} has no author name {author!r} (has: {known})")
+        rest = [a for a in reader.authors if a != author]
+        own = [s.paper_id for s in self.store.signals(reader.id) if s.kind == "own"]
+        papers = self.store.get_papers(own)
+        gone = [pid for pid in own if not is_by(papers[pid].authors, rest)]
+        with self.store.transaction():
+            self.store.remove_reader_author(reader.id, author)
+            for pid in gone:
+                self.store.remove_signal(reader.id, pid, "own")
+        return len(gone)
 
     def authored_by(self, names: Sequence[str]) -> list[int]:
         """Papers in the library with an author who is one of ``names``."""
@@ -206,7 +272,7 @@ class Recommender:
 
     def model_for(
         self, reader: Reader, today: date, signals: list[Signal] | None = None
-    ) -> tuple[ReaderModel, list[Signal], NDArray[np.int64]]:
+    ) -> tuple[FusedReader, list[Signal], NDArray[np.int64]]:
         """The reader's model, the signals it learnt from, and their papers (vector order)."""
         if signals is None:
             signals = self._liked_something(reader)
@@ -230,17 +296,42 @@ class Recommender:
             )
             used.append(s)
             used_ids.append(s.paper_id)
-        # weak negatives: papers with a vector (a feed embeds its candidates first), not
-        # the reader's own signals (a reader's pasted abstracts are library papers too)
-        mine = set(ids.tolist())
+        texts = [paper_text(papers[pid].title, papers[pid].abstract) for pid in used_ids]
+        model = self._fit(reader, examples, texts, set(ids.tolist()))
+        return model, used, np.asarray(used_ids, dtype=np.int64)
+
+    def _fit(
+        self, reader: Reader, examples: list[Example], texts: list[str], mine: set[int]
+    ) -> FusedReader:
+        """The fused model: weak negatives are papers with a vector (a feed embeds its
+        candidates first), not the reader's own signals (a reader's pasted abstracts are
+        library papers too); REFERENCE more standardise the model's parts."""
+        model_name = self.searcher.model_name
+        wanted = BACKGROUND + REFERENCE + len(mine)
         sample = [
             int(i)
-            for i in self.store.random_embedded_ids(BACKGROUND + len(ids), reader.id, model_name)
+            for i in self.store.random_embedded_ids(wanted, reader.id, model_name)
             if int(i) not in mine
         ]
-        _, background = self.store.vectors_of(sample[:BACKGROUND], model_name)
-        model = ReaderModel.fit(examples, background if len(background) else None)
-        return model, used, np.asarray(used_ids, dtype=np.int64)
+        bg_ids, background = self.store.vectors_of(sample[:BACKGROUND], model_name)
+        ref_ids, reference = self.store.vectors_of(sample[BACKGROUND:wanted], model_name)
+        word_ids = [int(i) for i in bg_ids[:WORD_BACKGROUND]]
+        others = self.store.get_papers(word_ids + [int(i) for i in ref_ids])
+        word_texts = [paper_text(others[i].title, others[i].abstract) for i in word_ids]
+        ref_texts = [paper_text(others[int(i)].title, others[int(i)].abstract) for i in ref_ids]
+        space = WordSpace.fit(texts + word_texts)
+        labels = [e.label for e in examples]
+        return fit_reader(
+            np.empty(0, np.float32),
+            examples=examples,
+            background=background if len(background) else None,
+            positive_rows=space.rows([t for t, y in zip(texts, labels, strict=True) if y > 0]),
+            negative_rows=space.rows([t for t, y in zip(texts, labels, strict=True) if y < 0]),
+            background_rows=space.rows(word_texts),
+            reference=reference if len(reference) else None,
+            reference_rows=space.rows(ref_texts) if len(reference) else None,
+            space=space,
+        )
 
     def _liked_something(self, reader: Reader) -> list[Signal]:
         """The reader's signals; ``EmptyProfileError`` when none of them is a like."""
@@ -273,14 +364,19 @@ class Recommender:
         if len(ids) == 0:
             return []
         dates, votes = self.store.dates_and_upvotes([int(i) for i in ids])
-        relevance, parts = self._scores(model, vectors, dates, votes, since, today, settings)
-        top = np.argsort(-relevance)[: MMR_POOL * settings.limit]  # MMR looks at the best only
-        picked = [
-            int(top[j])
-            for j in mmr(relevance[top], vectors[top], settings.limit, settings.diversity)
-        ]
-        sample = [int(i) for i in ids[top[:RARITY_SAMPLE]]]
-        papers = self.store.get_papers(sorted({*(int(ids[i]) for i in picked), *sample}))
+        scored = _Scored(dates, votes, since, today, settings)
+        relevance, _ = scored.relevance(model.score(vectors))
+        # the best by the embedding parts; words are read and scored for these only
+        top = np.argsort(-relevance)[: MMR_POOL * settings.limit]
+        papers = self.store.get_papers([int(ids[i]) for i in top])
+        top = np.array([i for i in top if not is_by(papers[int(ids[i])].authors, reader.authors)])
+        if not len(top):
+            return []
+        texts = [paper_text(papers[int(ids[i])].title, papers[int(ids[i])].abstract) for i in top]
+        raw = model.score(vectors[top], model.word_rows(texts))
+        relevance, parts = scored.of(top).relevance(raw)
+        ids, vectors = ids[top], vectors[top]
+        picked = mmr(relevance, vectors, settings.limit, settings.diversity)
         hits = self._explain(
             model, signals, signal_ids, ids, vectors, papers, relevance, parts, picked
         )
@@ -316,29 +412,9 @@ class Recommender:
             found.update(pid for pid, _ in index.search(query, SHORTLIST_PER_QUERY))
         return sorted(found)
 
-    def _scores(
-        self,
-        model: ReaderModel,
-        vectors: NDArray[np.float32],
-        dates: list[str | None],
-        upvotes: list[int | None],
-        since: str,
-        today: date,
-        s: FeedSettings,
-    ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
-        ages = np.array([_age_days(d, today) for d in dates])
-        return feed_relevance(
-            model.score(vectors),
-            ages,
-            np.array([np.nan if v is None else v for v in upvotes], dtype=np.float64),
-            window_days=_days_between(since, today),
-            recency_weight=s.recency_weight,
-            popularity_weight=s.popularity_weight,
-        )
-
     def _explain(
         self,
-        model: ReaderModel,
+        model: FusedReader,
         signals: list[Signal],
         signal_ids: NDArray[np.int64],
         ids: NDArray[np.int64],

@@ -1,5 +1,6 @@
 """Readers, feedback and feeds (fake embedder: fast, deterministic)."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 from papersift.embed import FakeEmbedder
 from papersift.errors import NotFoundError
+from papersift.ingest.names import same_person
 from papersift.ingest.pipeline import ingest_file
 from papersift.rank.personal import EmptyProfileError
 from papersift.recommend import FeedSettings, Recommender, render_feed_html
@@ -151,3 +153,58 @@ def test_a_paper_both_own_and_liked_is_embedded_once(rec: Recommender) -> None:
     assert rec.store.missing_vectors(own, rec.searcher.model_name)  # nothing indexed yet
     assert rec.feed("tomas", WINDOW)
     assert not rec.store.missing_vectors(own, rec.searcher.model_name)
+
+
+def test_a_reader_from_papers_sharing_an_author_takes_that_name(
+    rec: Recommender, tmp_path: Path
+) -> None:
+    """Four of Tomás Okafor's papers, given as a file without his name: he is on all of
+    them, so the reader is taken to be him, his other papers are his own (never in his
+    feed), and the name can be removed again."""
+    his = rec.store.get_papers(rec.authored_by(["Tomas Okafor"]))
+    given = sorted(his.values(), key=lambda p: p.id)[:4]
+    rows = [{"title": p.title, "abstract": p.abstract, "authors": p.authors} for p in given]
+    path = tmp_path / "mine.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    report = rec.add_reader("t", papers=[path])
+    assert report.shared_author is not None
+    assert same_person(report.shared_author.name, "Tomas Okafor")
+    assert (report.shared_author.papers, report.shared_author.of) == (4, 4)
+    assert rec.reader("t").authors == [report.shared_author.name]
+    assert report.own == len(his) >= 6  # all his papers, found by the name, are his own
+    feed = {h.paper.id for h in rec.feed("t", WINDOW)}
+    assert feed and not feed & set(his)
+    again = rec.add_reader("t", papers=[path])
+    assert again.shared_author is None and again.own == 0  # already his name: said once
+
+    assert rec.remove_author("t", report.shared_author.name) == len(his)
+    kinds = {s.kind for s in rec.store.signals(rec.reader("t").id)}
+    assert rec.reader("t").authors == [] and kinds == {"file"}
+    with pytest.raises(NotFoundError, match="no author name"):
+        rec.remove_author("t", "Ada Lovelace")
+
+
+def test_a_new_paper_by_the_reader_never_enters_their_feed(
+    rec: Recommender, tmp_path: Path
+) -> None:
+    rec.add_reader("tomas", authors=["Tomas Okafor"])
+    path = tmp_path / "new.jsonl"
+    row = {
+        "title": "Machine translation for West African languages, once more",
+        "abstract": "Dialect-aware evaluation of machine translation for West African languages.",
+        "authors": ["T. Okafor", "Someone New"],
+        "date": "2025-06-01",
+    }
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    ingest_file(rec.store, path)  # after the reader was made: not an "own" signal
+    hits = rec.feed("tomas", WINDOW)
+    assert hits and all("once more" not in (h.paper.title or "") for h in hits)
+
+
+def test_an_undated_paper_is_never_moved_up_by_recency(rec: Recommender) -> None:
+    rec.add_reader("mara", authors=["Mara Lindqvist"])
+    for hit in rec.feed("mara", WINDOW):
+        assert "None" not in " ".join(hit.reasons)
+        if not hit.paper.date:
+            assert not any("recency" in r for r in hit.reasons)

@@ -32,6 +32,8 @@ def test_papersift_beats_every_baseline(tmp_path: Path) -> None:
         "bm25-profile",
         "mean-cosine",
         "tfidf-svm",
+        "tfidf-centroid",
+        "minilm-logreg",
     }
     assert report.users >= 25
     best = max(baselines, key=lambda k: baselines[k])

@@ -63,6 +63,19 @@ class SharedReaders(SharedSQL):
         )
         return cursor.rowcount
 
+    def remove_signal(self, reader_id: int, paper_id: int, kind: str) -> int:
+        """Forget one kind of signal on a paper (an "own" one, when a name is removed)."""
+        cursor = self._execute(
+            "DELETE FROM reader_signals WHERE reader_id = ? AND paper_id = ? AND kind = ?",
+            (reader_id, paper_id, kind),
+        )
+        return cursor.rowcount
+
+    def remove_reader_author(self, reader_id: int, name: str) -> None:
+        self._execute(
+            "DELETE FROM reader_authors WHERE reader_id = ? AND name = ?", (reader_id, name)
+        )
+
     def _signal_count(self, reader_id: int) -> int:
         return int(
             self._one("SELECT count(*) FROM reader_signals WHERE reader_id = ?", (reader_id,))
