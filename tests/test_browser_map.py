@@ -130,5 +130,16 @@ def test_map_click_a_paper_and_seed_from_a_region(server: str, size: str) -> Non
         page.screenshot(path=str(SHOTS / f"map-{size}.png"))
         profile = page.evaluate("fetch('/api/profile').then(r => r.json())")
         assert sum(s["kind"] == "like" for s in profile["signals"]) == 10
+
+        # or pick a region from the list (keyboard and phone friendly): the same offer
+        regions = page.locator("#map-regions button")
+        expect(regions).to_have_count(len(data["clusters"]))
+        expect(regions.first).to_contain_text(data["clusters"][0]["label"])
+        regions.first.click()
+        expect(page.locator("#map-region")).to_be_visible()
+        page.click("#map-region-add")
+        expect(result).to_contain_text("Added to your likes")
+        more = page.evaluate("fetch('/api/profile').then(r => r.json())")
+        assert sum(s["kind"] == "like" for s in more["signals"]) > 10
         assert not errors, errors
         browser.close()

@@ -18,6 +18,7 @@
   var detail = [];        // more points of the view, once zoomed in
   var view = {cx: 0.5, cy: 0.5, scale: 1};
   var selecting = false, drag = null, box = null, detailTimer = null, titles = {};
+  var selection = null;   // the region offered, in map coordinates {x0, y0, x1, y1}
 
   function size() {
     var ratio = window.devicePixelRatio || 1;
@@ -82,11 +83,16 @@
     data.feed.forEach(function (f) { var p = toScreen(f.x, f.y); dot(p[0], p[1], 6, null, "#2459c6"); });
     data.likes.forEach(function (l) { var p = toScreen(l.x, l.y); dot(p[0], p[1], 5, "#b3261e", "#fff"); });
     drawLabels();
-    if (box) {
+    var shown = box;
+    if (!shown && selection) {
+      var a = toScreen(selection.x0, selection.y0), b = toScreen(selection.x1, selection.y1);
+      shown = [a[0], a[1], b[0], b[1]];
+    }
+    if (shown) {
       ctx.strokeStyle = "#2459c6";
       ctx.lineWidth = 1.5;
       ctx.setLineDash([5, 4]);
-      ctx.strokeRect(box[0], box[1], box[2] - box[0], box[3] - box[1]);
+      ctx.strokeRect(shown[0], shown[1], shown[2] - shown[0], shown[3] - shown[1]);
       ctx.setLineDash([]);
     }
   }
@@ -101,10 +107,38 @@
         data = json;
         root.setAttribute("data-points", String(json.points.length));
         status.textContent = json.built ? describe(json) : "";
+        if (json.built) listRegions();
         draw();
         root.setAttribute("data-ready", "1");
       })
       .catch(function (e) { status.textContent = e.message; });
+  }
+  function listRegions() {
+    var list = document.getElementById("map-regions");
+    list.textContent = "";
+    data.clusters.forEach(function (c) {
+      var item = document.createElement("li"), go = document.createElement("button");
+      go.type = "button";
+      go.textContent = c.label + " (" + c.size + ")";
+      go.addEventListener("click", function () { showRegion(c.id); });
+      item.appendChild(go);
+      list.appendChild(item);
+    });
+  }
+  function showRegion(id) {
+    // fit the view to the region's points (of the sample) and offer it, as if selected
+    var xs = [], ys = [];
+    data.points.forEach(function (p) { if (p[3] === id) { xs.push(p[1]); ys.push(p[2]); } });
+    if (!xs.length) return;
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var span = Math.max(x1 - x0, y1 - y0, 0.02);
+    view = {cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, scale: Math.min(400, 0.8 / span)};
+    var pad = span * 0.02;
+    selection = {x0: x0 - pad, y0: y0 - pad, x1: x1 + pad, y1: y1 + pad};
+    changed();
+    offerRegion();
+    canvas.scrollIntoView({block: "nearest"});
   }
   function describe(json) {
     var text = json.total + " papers, " + json.clusters.length + " regions; your likes: " +
@@ -194,7 +228,7 @@
       if (hit) window.location.href = "/papers/" + hit.id;
       return;
     }
-    if (selecting && box) offerRegion(); else changed();
+    if (selecting && box) { selection = regionBounds(); box = null; offerRegion(); draw(); } else changed();
   });
   canvas.addEventListener("pointerleave", function () { if (!drag) tip.hidden = true; });
   canvas.addEventListener("wheel", function (event) {
@@ -211,7 +245,7 @@
     selecting = !selecting;
     this.setAttribute("aria-pressed", selecting ? "true" : "false");
     canvas.style.cursor = selecting ? "crosshair" : "grab";
-    if (!selecting) { box = null; panel.hidden = true; draw(); }
+    if (!selecting) { box = null; selection = null; panel.hidden = true; draw(); }
   });
 
   function regionBounds() {
@@ -223,7 +257,7 @@
     document.getElementById("map-region-result").textContent = "";
     document.getElementById("map-region-add").disabled = false;
   }
-  button("map-region-cancel", function () { box = null; panel.hidden = true; draw(); });
+  button("map-region-cancel", function () { box = null; selection = null; panel.hidden = true; draw(); });
   button("map-region-add", function () {
     var add = this;
     add.disabled = true;
@@ -231,7 +265,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-      body: JSON.stringify(regionBounds())
+      body: JSON.stringify(selection)
     }).then(function (r) {
       return r.json().then(function (json) { return {ok: r.ok, json: json}; });
     }).then(function (answer) {
@@ -252,7 +286,7 @@
         list.appendChild(item);
       });
       out.appendChild(list);
-      box = null;
+      selection = null;
       load();
     });
   });
