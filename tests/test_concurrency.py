@@ -150,3 +150,16 @@ def test_a_vote_that_cannot_be_stored_answers_503_with_retry_after(
     assert _votes(db_path) == before
     assert _vote(client, csrf, 1) == 200  # the retry the client was told to make
     assert _votes(db_path) == before + 1
+
+
+def test_commands_opening_a_new_library_at_once_all_migrate_it(db_path: Path) -> None:
+    """Each applies a migration only if no other did meanwhile ("table papers already
+    exists" failed the second of two ingests into a new library)."""
+    procs = [cli(db_path, "stats") for _ in range(4)]
+    for proc in procs:
+        _, errors = proc.communicate(timeout=120)
+        assert proc.returncode == 0, errors
+    store = open_store(db_path)
+    versions = store.conn.execute("SELECT version FROM schema_migrations").fetchall()  # type: ignore[attr-defined]
+    assert len(versions) == len(set(versions)) and store.schema_version() == max(versions)[0]
+    store.close()

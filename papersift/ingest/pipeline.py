@@ -127,8 +127,12 @@ class Ingester:
         self.prefetched: Prefetched | None = None
         self.recent_keys: set[int] = set()  # written or queued since the prefetch
         self.recent_fingerprints: set[int] = set()
+        self.locked = False  # store.lock_papers() taken (for the enclosing transaction)
 
     def add_batch(self, items: list[Prepared]) -> None:
+        if not self.locked:  # before the first lookup: dedup must see a concurrent ingest
+            self.store.lock_papers()
+            self.locked = True
         self.prefetched = self.store.lookup_many(
             [i.fingerprint for i in items],
             [k for i in items for k in i.exact],

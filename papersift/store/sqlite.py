@@ -141,13 +141,25 @@ class SQLiteStore(
                 f"knows ({known[-1][0]}): upgrade papersift"
             )
         for version, name, sql in known:
-            if version <= current:
-                continue
-            now = _now()
-            self.conn.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\n"
-                f"INSERT INTO schema_migrations VALUES ({version}, '{name}', '{now}');\nCOMMIT;"
-            )
+            if version > current:
+                self._apply(version, name, sql)
+
+    def _apply(self, version: int, name: str, sql: str) -> None:
+        """One migration in one transaction, unless another process applied it meanwhile
+        (two commands opening a new library at once: the second failed with "table papers
+        already exists"). Statements one by one: ``executescript`` would commit first."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if self.schema_version() < version:
+                for statement in _statements(sql):
+                    self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, _now())
+                )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
 
     def schema_version(self) -> int:
         row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
@@ -172,6 +184,9 @@ class SQLiteStore(
     def _rollback(self) -> None:
         if self.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
             self.conn.execute("ROLLBACK")
+
+    def lock_papers(self) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` holds the only write lock already."""
 
     def close(self) -> None:
         self.conn.close()
@@ -304,6 +319,18 @@ class SQLiteStore(
     def get_papers(self, paper_ids: Sequence[int]) -> dict[int, Paper]:
         sql = f"SELECT id, {_PAPER_COLUMNS} FROM papers WHERE id IN ({{marks}})"
         return {p.id: p for p in self._papers(list(self._in_chunks(sql, list(paper_ids))))}
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, whole (a trigger's body included)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip() and not pending.strip().startswith("--"):
+        yield pending
 
 
 def _now() -> str:
