@@ -12,13 +12,15 @@ printed as one (a 1M t-SNE needs ~1.5 GB for the vectors and long minutes on 2 c
 
 The vectors are a Gaussian mixture shaped like sentence embeddings (as bench_vector.py):
 unit centres in 384 dimensions, each topic spread over its own 24-dim subspace; the titles
-are words drawn from each topic's own vocabulary plus common ones. ``--vectors FILE.npy``
-lays out real vectors instead (e.g. a library's, saved with numpy), and ``--methods``
-compares layouts (tsne, pca, umap when umap-learn is installed).
+are words drawn from each topic's own vocabulary plus common ones. ``--real`` lays out
+the packaged model's vectors of the 1,929 real abstracts of ../shared/eval/citeulike_dev
+instead (embedded once, cached in /tmp/papersift-eval-cache/), ``--vectors FILE.npy`` any
+other vectors, and ``--methods`` compares layouts (tsne, pca, umap when umap-learn is
+installed); those runs also print trustworthiness@10 (scikit-learn, on up to 5,000 papers).
 
     python benchmarks/bench_map.py                       # 25k, 50k, 100k (~15 min on 2 cores)
     python benchmarks/bench_map.py --sizes 5000          # a quick run
-    python benchmarks/bench_map.py --vectors real.npy --methods tsne,umap,pca
+    python benchmarks/bench_map.py --real --methods tsne,umap,pca
 
 It prints figures only: nothing is asserted about time.
 """
@@ -83,7 +85,8 @@ def _layout(vectors: Array, method: str, threads: int) -> Array:
     if method == "umap":
         import umap  # type: ignore[import-not-found, unused-ignore]
 
-        return fit_unit_square(umap.UMAP(metric="cosine", n_jobs=threads).fit_transform(vectors))
+        layout = umap.UMAP(metric="cosine", random_state=0).fit_transform(vectors)
+        return fit_unit_square(layout)
     return lay_out(vectors, method=method, threads=threads)
 
 
@@ -119,6 +122,48 @@ def measure(vectors: Array, topics: Array | None, method: str, threads: int) -> 
     return seconds
 
 
+def trust(vectors: Array, method: str, threads: int) -> None:
+    """Neighbours kept and trustworthiness of a layout of real vectors (quality only)."""
+    from sklearn.manifold import trustworthiness  # type: ignore[import-untyped, unused-ignore]
+
+    rng = np.random.default_rng(0)
+    started, cpu = time.perf_counter(), time.process_time()
+    xy = _layout(vectors, method, threads)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    every = np.arange(len(vectors))
+    queries = every if len(vectors) <= 5000 else rng.choice(every, QUERIES, replace=False)
+    kept = neighbour_preservation(vectors, xy, queries)
+    sample = rng.choice(len(vectors), min(5000, len(vectors)), replace=False)
+    tw = trustworthiness(vectors[sample], xy[sample], n_neighbors=10, metric="cosine")
+    print(
+        f"{method:5s} N={len(vectors):>9,}  layout {seconds:7.1f} s (CPU {cpu:7.1f} s)  "
+        f"neighbours kept@10 {kept:.3f}  trustworthiness@10 {tw:.3f}",
+        flush=True,
+    )
+
+
+def real_vectors() -> Array:
+    """The packaged model's vectors of the CiteULike development set's papers (cached)."""
+    import gzip
+    import json
+
+    cache = Path("/tmp/papersift-eval-cache/citeulike_minilm.npz")
+    if cache.exists():
+        with np.load(cache) as z:
+            return np.asarray(z["vectors"], np.float32)
+    from papersift.embed import load_embedder, paper_text
+
+    source = ROOT.parent / "shared" / "eval" / "citeulike_dev" / "papers.jsonl.gz"
+    with gzip.open(source, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    vectors = load_embedder(None).encode(
+        [paper_text(r.get("title"), r.get("abstract")) for r in rows]
+    )
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, ids=np.array([r["id"] for r in rows]), vectors=vectors)
+    return vectors
+
+
 def extrapolate(measured: dict[int, float], target: int = 1_000_000) -> None:
     if len(measured) < 2 or target in measured:
         return
@@ -138,15 +183,16 @@ def main() -> None:
     parser.add_argument("--methods", default="tsne")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--vectors", type=Path, help="lay out these (.npy) instead")
+    parser.add_argument("--real", action="store_true", help="the CiteULike dev set's vectors")
     args = parser.parse_args()
     print(
         f"# {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"threads {args.threads}"
     )
     for method in args.methods.split(","):
-        if args.vectors:
-            vectors = np.load(args.vectors).astype(np.float32)
-            measure(vectors, None, method, args.threads)
+        if args.vectors or args.real:
+            real = real_vectors() if args.real else np.load(args.vectors).astype(np.float32)
+            trust(real, method, args.threads)
             continue
         measured = {}
         for n in (int(s) for s in args.sizes.split(",")):

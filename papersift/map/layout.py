@@ -1,12 +1,12 @@
 """2-D layout of the library's vectors, and placing new papers on it. Pure functions.
 
-Chosen by measurement (benchmarks/bench_map.py, figures in the README's "Map" section):
-openTSNE (FFT-accelerated t-SNE, Annoy neighbours) against UMAP and PCA, on the packaged
-model's vectors of 7,112 real abstracts and on 100k vectors scattered around them. openTSNE
-kept neighbourhoods as well as UMAP or better, its wheel is 3.5 MB with nothing new to
-install (UMAP brings numba and llvmlite: 210 MB, and 36 s to import here), and it is
-deterministic for a seed. PCA is the fallback for a handful of papers, where t-SNE has too
-few neighbours to work with, and when openTSNE is not installed.
+Chosen by measurement (benchmarks/bench_map.py and the README's "Map" section): on the
+packaged model's vectors of the 1,929 real abstracts of the CiteULike development set,
+openTSNE kept 0.474 of each paper's 10 nearest neighbours on the map (trustworthiness@10
+0.972), UMAP 0.389 (0.961), PCA 0.062 (0.787). openTSNE's wheel is 13 MB installed with
+nothing new besides (UMAP brings numba and llvmlite: 210 MB, and 36 s to import here), and
+it is deterministic for a seed. PCA is the layout of a handful of papers, where t-SNE has too
+few neighbours to work with, and the fallback when openTSNE is not installed.
 """
 
 from __future__ import annotations
