@@ -144,3 +144,19 @@ def test_give_ids_urls_and_plain_abstracts(newcomer: tuple[TestClient, str]) -> 
     bad = client.post("/onboarding/papers", data={"text": "hello there", "csrf": csrf})
     assert bad.status_code == 400 and "paste arXiv ids" in bad.text
     assert "hello there" in bad.text  # the form keeps what was typed
+
+
+def test_give_a_file_or_prefixed_abstracts(newcomer: tuple[TestClient, str]) -> None:
+    client, csrf = newcomer
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    with (examples / "zotero_export.csv").open("rb") as f:
+        r = client.post(
+            "/onboarding/papers",
+            data={"csrf": csrf},
+            files={"file": ("zotero_export.csv", f, "text/csv")},
+        )
+    assert r.status_code == 200 and re.search(r"\d+ read; \d+ found in the library", r.text)
+    assert len(re.findall(r'name="rate-(\d+)" value="up"', r.text)) == 10
+    prefixed = "Abstract: We study warmup of the learning rate as a trust region in training."
+    r = client.post("/onboarding/papers", data={"text": prefixed, "csrf": csrf})
+    assert r.status_code == 200 and "1 read" in r.text
