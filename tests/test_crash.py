@@ -95,7 +95,8 @@ def kill_at(proc: psutil.Popen, low: float, high: float) -> list[psutil.Process]
         except psutil.NoSuchProcess:
             break
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
+    if proc.poll() is None:  # else it finished first: its state is the complete one
+        proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     return family
 
@@ -149,7 +150,7 @@ def unindexed(tmp_path: Path, big: Path) -> str:
     location = str(tmp_path / "library.db")
     store = open_store(location)
     store.close()
-    part = _big_file(tmp_path / "part.jsonl", 2_000_000)
+    part = _big_file(tmp_path / "part.jsonl", 6_000_000)  # ~9,000 papers
     finish(location, "ingest", str(part))
     return location
 
@@ -172,7 +173,7 @@ def test_killed_index_and_embed_keep_whole_batches_and_resume(
     papers, _ = counts(unindexed)
     done = 0
     for _ in range(2):
-        family = kill_at(cli(unindexed, *command), 1.5, 5.0)
+        family = kill_at(cli(unindexed, *command), 1.0, 4.0)
         assert_none_survive(family)
         integrity(unindexed)
         now = vectors(unindexed)
