@@ -15,9 +15,9 @@ from papersift.accounts import Accounts, app_secret
 from papersift.config import Settings
 from papersift.digest import digest_links
 from papersift.embed import FakeEmbedder
+from papersift.login_throttle import Budgets, wait_for
 from papersift.models import Hit
 from papersift.store import open_store
-from papersift.login_throttle import Budgets, wait_for
 from papersift.web.app import create_app
 from tests.support import example_library
 

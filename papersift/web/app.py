@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -36,7 +36,7 @@ from papersift.config import Settings
 from papersift.digest import ExpiredLinkError
 from papersift.embed import Embedder, embedder_name, load_embedder
 from papersift.errors import BusyError, NotFoundError, PapersiftError, UsageError
-from papersift.index.database import DatabaseIndex
+from papersift.index.database import DatabaseIndex, DatabaseVectors
 from papersift.index.vector import VectorIndex
 from papersift.links import safe_url
 from papersift.models import Hit, User
@@ -117,7 +117,7 @@ class Library:
             searcher._index = self._index
         if isinstance(searcher._index, DatabaseIndex):  # pgvector: it reads through a store
             searcher._index = copy.copy(searcher._index)  # this request's, not a closed one
-            searcher._index.store = store
+            searcher._index.store = cast(DatabaseVectors, store)
         return searcher
 
     def feed(self, user: User, settings: FeedSettings, *, wait: bool = True) -> Ranked:
