@@ -29,6 +29,8 @@ COUNTS = {
     "bibtex/traps.bib": ("bibtex", 1, 1, 0, 0),
     "jabref/BibtexImporter.examples.bib": ("bibtex", 4, 2, 0, 2),  # two @set entries
     "jabref/arXiv-minimal.bib": ("bibtex", 1, 1, 0, 0),
+    # UTF-16BE with a byte-order mark, lines ended by a bare CR, an entry without a key
+    "jabref/encoding-utf-16BE-with-header.bib": ("bibtex", 1, 1, 0, 0),
     "oai_pmh/GetRecord_utf8test.xml": ("oai-pmh", 1, 1, 0, 0),
     "oai_pmh/ListRecords.xml": ("oai-pmh", 2, 1, 0, 1),  # one deleted record
     "oai_pmh/noRecordsMatch.xml": ("oai-pmh", 0, 0, 0, 0),
@@ -45,6 +47,7 @@ COUNTS = {
 REFUSED = {
     "arxiv_api/error_bad_id.atom": (2, "arXiv API error: incorrect id format for abc"),
     "bibtex/wrong.bib": (2, "no entry could be read (2 skipped)"),
+    "jabref/encoding-windows-1252-with-header.bib": (2, "not UTF-8 text; convert the file"),
     "oai_pmh/ListRecordsBroken.xml": (2, "cannot tell the format"),
     "oai_pmh/badArgument.xml": (2, "OAI-PMH error badArgument"),
     "oai_pmh/idDoesNotExist.xml": (2, "OAI-PMH error idDoesNotExist"),
@@ -188,3 +191,8 @@ def test_a_zotero_export_of_preprints_and_their_venue_versions(sqlite_store: Sto
     assert {"math", "stat"} <= set(minimax.categories)
     spectral = [p for p in sqlite_store.iter_papers() if p.title and p.title.startswith("Spectral")]
     assert len(spectral) == 2  # two full abstracts that disagree: kept apart (see COUNTS)
+
+
+def test_a_utf16_file_with_bare_cr_lines(sqlite_store: Store) -> None:
+    ingest_file(sqlite_store, REAL / "jabref" / "encoding-utf-16BE-with-header.bib")
+    assert set(papers_by_title(sqlite_store)) == {"Ü ist ein Umlaut"}

@@ -63,7 +63,10 @@ def _head_text(path: Path, head: bytes) -> str:
     encoding = text_encoding(head)
     if encoding == "utf-8-sig" and b"\x00" in head[:8192]:
         raise ParseError(str(path), None, "this is a binary file, not a text listing")
-    return head.decode(encoding, errors="replace")
+    text = head.decode(encoding, errors="replace")
+    # Sniffers match line starts; the parsers read with universal newlines (a JabRef test
+    # file ends its lines with a bare CR, as classic Mac OS did).
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _recognised(text: str, path: Path) -> FormatSpec | None:
