@@ -1,6 +1,7 @@
 """E-mail digests through a real SMTP server on localhost (aiosmtpd): both parts, signed
 links, one delivery per reader and day, retries after failures, skips, the CLI."""
 
+import asyncio
 import os
 import re
 import socket
@@ -554,6 +555,8 @@ class FaultyInbox(Inbox):
 
     #: answer 421 to every MAIL after the first of a connection (an idle connection closed)
     close_idle: bool = False
+    #: close the connection quietly just after each message (its 250 sent)
+    hang_up_after_message: bool = False
     #: keep the message of these recipients, then drop the connection before the 250
     drop_after_data: set[str] = field(default_factory=set)
     #: refuse the message of these recipients after DATA with this reply, once each
@@ -579,6 +582,8 @@ class FaultyInbox(Inbox):
         if to in self.drop_after_data:
             self.drop_after_data.discard(to)
             server.transport.close()  # the 250 never reaches the client
+        if self.hang_up_after_message:
+            asyncio.get_running_loop().call_later(0.02, server.transport.close)
         return status
 
 
@@ -597,6 +602,15 @@ def test_a_421_at_mail_on_a_reused_connection_is_sent_on_a_new_one(
     rec: Recommender, server: Server
 ) -> None:
     up = faulty(server, close_idle=True)
+    report = send(rec, smtp_for(up))
+    assert statuses(report) == {"mara": "sent", "nomail": "skipped", "tomas": "sent"}
+    assert inbox_to(up) == ["mara@example.org", "tomas@example.org"]
+
+
+def test_a_connection_the_server_closed_while_idle_is_opened_again(
+    rec: Recommender, server: Server
+) -> None:
+    up = faulty(server, hang_up_after_message=True)
     report = send(rec, smtp_for(up))
     assert statuses(report) == {"mara": "sent", "nomail": "skipped", "tomas": "sent"}
     assert inbox_to(up) == ["mara@example.org", "tomas@example.org"]
