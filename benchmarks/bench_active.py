@@ -19,7 +19,11 @@ Readers are split as ``papersift evaluate`` splits them: a fixed fifth (by a has
 name) is held out; ``--tune`` compares settings on the other four fifths (dev) only, and
 the figure to report is the held-out part's, with the settings chosen on dev.
 
+``--cold``: a reader with no like yet, whose first round is the library's representatives
+(the same 10 papers for everyone): the likes it finds against 10 random papers.
+
     python benchmarks/bench_active.py [--part held-out] [--readers 0] [--rounds 5] [--tune]
+    python benchmarks/bench_active.py --cold
 """
 
 from __future__ import annotations
@@ -198,6 +202,29 @@ def print_table(
         print(f"ratings to reach nDCG@10 {target}: {text}")
 
 
+def cold_start(x: F32, readers: dict[str, list[int]], seeds: int = 5) -> None:
+    """A reader with no like at all: the first round's likes, representatives vs random."""
+    saved = [set(rows) for rows in readers.values()]
+    for name, rounds in (
+        (
+            "representatives",
+            [[p.row for p in pick_to_rate(x, None, ROUND, seed=s)] for s in range(seeds)],
+        ),
+        (
+            "random",
+            [
+                np.random.default_rng(s).choice(len(x), ROUND, replace=False).tolist()
+                for s in range(200)
+            ],
+        ),
+    ):
+        likes = np.array([[len(s & set(r)) for s in saved] for r in rounds], dtype=np.float64)
+        print(
+            f"cold start, first {ROUND} asked, {name:15}: {likes.mean():.2f} likes per reader, "
+            f"{100 * (likes > 0).mean():.0f}% of readers find one ({len(rounds)} draws)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -209,6 +236,7 @@ def main() -> None:
     parser.add_argument("--tune", action="store_true", help="Compare settings on dev readers.")
     parser.add_argument("--configs", help="--tune: only these TUNING rows (e.g. 1,2,3).")
     parser.add_argument("--no-baselines", action="store_true", help="Leave random and top out.")
+    parser.add_argument("--cold", action="store_true", help="Only the first round from no like.")
     args = parser.parse_args()
     if not EVAL.is_dir():
         raise SystemExit(f"{EVAL} is not here: nothing to measure")
@@ -227,6 +255,9 @@ def main() -> None:
         f"{len(x)} papers, {len(chosen)} {part} readers, {SEEDS} known likes to start, "
         f"{ROUND} ratings a round"
     )
+    if args.cold:
+        cold_start(x, chosen)
+        return
     strategies: dict[str, Strategy] = {}
     if not args.no_baselines:
         strategies.update(random=random_picks, top=top_picks)
