@@ -105,7 +105,7 @@ class PostgresStore(
     def _migrate(self) -> None:
         known = _migrations()
         latest = known[-1][0] if known else 0
-        if self._current_version() == latest:
+        if self._applied() == {version for version, _, _ in known}:
             return  # the common case: one query
         with self.conn.transaction():
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
@@ -119,17 +119,21 @@ class PostgresStore(
                     f"{self.location} has schema version {current}, newer than this papersift "
                     f"knows ({latest}): upgrade papersift"
                 )
+            applied = self._applied() or set()
             for version, name, sql in known:
-                if version <= current:
+                if version in applied:  # not only older ones: numbers are taken out of order
                     continue
                 self.conn.execute(sql.encode())  # several statements: the simple protocol
                 self.conn.execute(
                     "INSERT INTO schema_migrations VALUES (%s, %s, %s)", (version, name, _now())
                 )
 
-    def _current_version(self) -> int | None:
+    def _applied(self) -> set[int] | None:
+        """The migrations applied (None: not a library yet)."""
         row = self.conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
-        return self.schema_version() if row and row[0] else None
+        if not (row and row[0]):
+            return None
+        return {int(r[0]) for r in self.conn.execute("SELECT version FROM schema_migrations")}
 
     def schema_version(self) -> int:
         row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()

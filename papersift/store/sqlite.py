@@ -140,9 +140,13 @@ class SQLiteStore(
                 f"{self.location} has schema version {current}, newer than this papersift "
                 f"knows ({known[-1][0]}): upgrade papersift"
             )
+        applied = self._applied()
         for version, name, sql in known:
-            if version > current:
+            if version not in applied:  # not only newer ones: numbers are taken out of order
                 self._apply(version, name, sql)
+
+    def _applied(self) -> set[int]:
+        return {row[0] for row in self.conn.execute("SELECT version FROM schema_migrations")}
 
     def _apply(self, version: int, name: str, sql: str) -> None:
         """One migration in one transaction, unless another process applied it meanwhile
@@ -150,7 +154,7 @@ class SQLiteStore(
         already exists"). Statements one by one: ``executescript`` would commit first."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            if self.schema_version() < version:
+            if version not in self._applied():
                 for statement in _statements(sql):
                     self.conn.execute(statement)
                 self.conn.execute(
