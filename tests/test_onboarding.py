@@ -160,3 +160,17 @@ def test_give_a_file_or_prefixed_abstracts(newcomer: tuple[TestClient, str]) -> 
     prefixed = "Abstract: We study warmup of the learning rate as a trust region in training."
     r = client.post("/onboarding/papers", data={"text": prefixed, "csrf": csrf})
     assert r.status_code == 200 and "1 read" in r.text
+
+
+def test_the_profile_paste_reads_ids_and_plain_abstracts_too(
+    newcomer: tuple[TestClient, str],
+) -> None:
+    client, csrf = newcomer
+    r = client.post("/profile/papers", data={"text": "2502.11873\n2503.02561", "csrf": csrf})
+    assert r.status_code == 200 and "2 of your ids found (2 new)" in r.text
+    plain = (
+        "Tokenizers split rare scripts into many pieces, and we show that this fertility "
+        "predicts the gap between languages on downstream tasks across many models."
+    )
+    r = client.post("/profile/papers", data={"text": plain, "csrf": csrf})
+    assert r.status_code == 200 and "abstracts: 1 read" in r.text

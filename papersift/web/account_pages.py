@@ -220,10 +220,13 @@ async def add_papers(
     """The papers become the reader's own (private) ones, or point at the library's."""
     try:
         payload, name = await _payload(text, file)
-        added = service.add_papers(lib, me.user, name, payload)
+        if file is not None and file.filename:
+            note = service.add_papers(lib, me.user, name, payload).summary()
+        else:  # ids, URLs and plain abstracts too (papersift.onboarding.read_paste)
+            note = service.add_paste(lib, me.user, text)
     except PapersiftError as exc:
         return _profile(request, me, lib, 400, error=str(exc), text=text[:PASTE_LIMIT])
-    return _profile(request, me, lib, note=added.summary())
+    return _profile(request, me, lib, note=note)
 
 
 @router.post("/profile/tokens")

@@ -7,7 +7,6 @@ feed"), then the first feed. Forms re-render with their error (status 400)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -15,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from papersift.contributions import visible_ids
 from papersift.errors import PapersiftError, UsageError
-from papersift.models import Hit, Signal, User
-from papersift.onboarding import find_authors, no_author_error, read_paste
+from papersift.models import Hit, User
+from papersift.onboarding import find_authors, no_author_error
 from papersift.rank.active import choose_papers_to_rate
 from papersift.web import service
 from papersift.web.account_pages import PASTE_LIMIT, UPLOAD_LIMIT
@@ -87,25 +86,6 @@ def choose_authors(
     return RedirectResponse(f"/onboarding/rate?added={own}", status_code=303)
 
 
-def _add_identifiers(lib: Library, user: User, idents: list[str]) -> tuple[int, list[str]]:
-    """Resolve arXiv ids and DOIs against the library (papers this reader may see) and
-    mark them liked; how many, and those the library does not have."""
-    store = lib.store()
-    found: dict[str, int] = {}
-    for ident in idents:
-        if (pid := store.resolve_paper_id(ident)) is not None:
-            found[ident] = pid
-    allowed = visible_ids(store, user.reader_id, list(found.values()))
-    missing = [i for i in idents if found.get(i) not in allowed]
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    with store.transaction():
-        added = store.set_signals(
-            user.reader_id, [Signal(pid, "like", 1, now) for pid in sorted(allowed)]
-        )
-    lib.feedback_given(user)
-    return added, missing
-
-
 async def _give(lib: Library, user: User, text: str, file: UploadFile | None) -> str:
     """Take a file or a paste into the profile; what was done, in words."""
     if file is not None and file.filename:
@@ -115,26 +95,7 @@ async def _give(lib: Library, user: User, text: str, file: UploadFile | None) ->
         return service.add_papers(lib, user, file.filename, data).summary()
     if len(text.encode("utf-8")) > PASTE_LIMIT:
         raise UsageError(f"the paste is over {PASTE_LIMIT >> 20} MB: upload a file instead")
-    paste = read_paste(text)
-    if paste.listing is not None:
-        return service.add_papers(lib, user, "pasted.txt", paste.listing.encode()).summary()
-    if not paste.identifiers and not paste.abstracts:
-        raise UsageError(
-            "paste arXiv ids, DOIs or their URLs (one a line), abstracts (a blank line "
-            "between two), or a BibTeX listing; or choose a file"
-        )
-    said = []
-    if paste.identifiers:
-        added, missing = _add_identifiers(lib, user, paste.identifiers)
-        said.append(f"{len(paste.identifiers) - len(missing)} of your ids found ({added} new)")
-        if missing:
-            said.append("not in the library: " + ", ".join(missing[:10]))
-    if paste.abstracts:
-        listing = paste.abstracts_listing().encode()
-        said.append("abstracts: " + service.add_papers(lib, user, "pasted.txt", listing).summary())
-    if paste.unread:
-        said.append("not read (too short for an abstract): " + "; ".join(paste.unread[:3]))
-    return "; ".join(said)
+    return service.add_paste(lib, user, text)
 
 
 @router.post("/onboarding/papers")

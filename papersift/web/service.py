@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from papersift.contributions import Contribution, add_private_papers, visible_hits, visible_ids
-from papersift.errors import NotFoundError, UsageError
+from papersift.errors import NotFoundError, UnknownFormatError, UsageError
 from papersift.ingest.normalize import parse_date
+from papersift.ingest.pipeline import SNIFF_BYTES, detect_format
 from papersift.models import Hit, Paper, SavedSearch, SearchFilters, Signal, User
-from papersift.onboarding import find_authors, no_author_error
+from papersift.onboarding import find_authors, no_author_error, read_paste
 from papersift.rank.personal import EmptyProfileError
 from papersift.recommend import FeedSettings
 from papersift.search import NotIndexedError
@@ -170,6 +172,59 @@ def add_papers(lib: Library, user: User, filename: str, payload: bytes) -> Contr
     """A pasted or uploaded listing into the reader's profile, private to them
     (papersift.contributions)."""
     return add_private_papers(lib.store(), user.reader_id, filename, payload)
+
+
+def add_identifiers(lib: Library, user: User, idents: list[str]) -> tuple[int, list[str]]:
+    """Resolve arXiv ids and DOIs against the library (papers this reader may see) and
+    mark them liked; how many were new, and the ids the library does not have."""
+    store = lib.store()
+    found: dict[str, int] = {}
+    for ident in idents:
+        if (pid := store.resolve_paper_id(ident)) is not None:
+            found[ident] = pid
+    allowed = visible_ids(store, user.reader_id, list(found.values()))
+    missing = [i for i in idents if found.get(i) not in allowed]
+    with store.transaction():
+        added = store.set_signals(
+            user.reader_id, [Signal(pid, "like", 1, _now()) for pid in sorted(allowed)]
+        )
+    lib.feedback_given(user)
+    return added, missing
+
+
+def _known_format(text: str) -> bool:
+    try:
+        detect_format(Path("pasted.txt"), text.encode("utf-8")[:SNIFF_BYTES])
+    except UnknownFormatError:
+        return False
+    return True
+
+
+def add_paste(lib: Library, user: User, text: str) -> str:
+    """A paste into the reader's profile (papersift.onboarding.read_paste: a listing as it
+    is, or arXiv ids / DOIs / their URLs and plain abstracts); what was done, in words."""
+    if _known_format(text):  # a listing papersift reads (BibTeX, CSV, XML, ...): as it is
+        return add_papers(lib, user, "pasted.txt", text.encode()).summary()
+    paste = read_paste(text)
+    if paste.listing is not None:
+        return add_papers(lib, user, "pasted.txt", paste.listing.encode()).summary()
+    if not paste.identifiers and not paste.abstracts:
+        raise UsageError(
+            "paste arXiv ids, DOIs or their URLs (one a line), abstracts (a blank line "
+            "between two), or a BibTeX listing; or choose a file"
+        )
+    said = []
+    if paste.identifiers:
+        added, missing = add_identifiers(lib, user, paste.identifiers)
+        said.append(f"{len(paste.identifiers) - len(missing)} of your ids found ({added} new)")
+        if missing:
+            said.append("not in the library: " + ", ".join(missing[:10]))
+    if paste.abstracts:
+        listing = paste.abstracts_listing().encode()
+        said.append("abstracts: " + add_papers(lib, user, "pasted.txt", listing).summary())
+    if paste.unread:
+        said.append("not read (too short for an abstract): " + "; ".join(paste.unread[:3]))
+    return "; ".join(said)
 
 
 def remove_signal(store: Store, user: User, paper_id: int) -> None:
