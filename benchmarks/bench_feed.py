@@ -5,7 +5,9 @@ with the clustered vectors of bench_vector.py stored as their embeddings). A rea
 labels: 400 👍 on papers near three "interests" (three random papers' neighbourhoods, of
 unequal size) and 100 👎 spread over the library. Then, in a warm process:
 
-* model training (ReaderModel.fit on the 500 labels + the feed's 1,000 background papers);
+* model training: the dense part (ReaderModel.fit, the fused model's settings, on the 500
+  labels + the feed's 1,000 background papers) and the whole fused model as the feed builds
+  it (``Recommender.model_for``: store reads, the word space and SVM, the calibration);
 * feed latency over a window holding every paper (N candidates: the vector index shortlists),
   over one week (the default window) and over one year (dated papers of one year plus
   undated ones; at 1M more than 20,000 papers, so shortlisted too);
@@ -33,6 +35,7 @@ import bench_search
 from papersift.embed import FakeEmbedder
 from papersift.models import Signal
 from papersift.rank.personal import Example, ReaderModel
+from papersift.rank.reader import DENSE_SETTINGS
 from papersift.recommend import BACKGROUND, FeedSettings, Recommender
 from papersift.search import Searcher
 
@@ -89,9 +92,16 @@ def main() -> None:
         [int(i) for i in store.random_embedded_ids(BACKGROUND, 1, bench_search.MODEL)],
         bench_search.MODEL,
     )
-    p50, p95 = timed(lambda: ReaderModel.fit(examples, background), args.repeat)
+    p50, p95 = timed(
+        lambda: ReaderModel.fit(examples, background, settings=DENSE_SETTINGS), args.repeat
+    )
     print(
-        f"training on {len(examples)} labels + {len(background)} background papers: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({model.kind}, {model.n_interests} interests)"
+        f"training the dense part on {len(examples)} labels + {len(background)} background papers: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({model.kind})"
+    )
+    today = datetime.now(UTC).date()
+    p50, p95 = timed(lambda: rec.model_for(reader, today), args.repeat)
+    print(
+        f"the whole fused model as the feed builds it (reads, words, calibration): p50 {p50:.0f} ms, p95 {p95:.0f} ms"
     )
 
     everything = FeedSettings(since="1900-01-01", limit=10)

@@ -597,7 +597,7 @@ def feedback(ctx: click.Context, name: str, ident: str, verdict: str) -> None:
 @click.option(
     "--diversity",
     type=click.FloatRange(0, 1),
-    default=0.7,
+    default=0.8,
     show_default=True,
     help="MMR lambda: 1 = rank by score alone.",
 )

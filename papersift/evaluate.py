@@ -68,6 +68,7 @@ from sklearn.svm import LinearSVC  # type: ignore[import-untyped, unused-ignore]
 from papersift.embed import Embedder, paper_text
 from papersift.errors import ParseError, UsageError
 from papersift.index.lexical import STOPWORDS
+from papersift.rank.lexical_reader import WordSpace
 from papersift.rank.metrics import ndcg_at, precision_at, reciprocal_rank
 from papersift.rank.personal import Example
 from papersift.rank.priors import (
@@ -253,6 +254,7 @@ class Library:
     idf: F64
     lengths: F64
     tfidf: Any  # sparse TF-IDF rows (the SVM baseline)
+    words: Any = None  # sparse rows in papersift's own word space (``WordSpace``)
 
     @property
     def index(self) -> dict[str, int]:
@@ -279,6 +281,7 @@ def build_library(papers: list[PaperRow], embedder: Embedder) -> Library:
         idf,
         lengths,
         _tfidf(texts),
+        WordSpace.fit(texts).rows(texts),
     )
 
 
@@ -409,7 +412,7 @@ Scorer = Callable[[Library, UserCase, np.random.Generator], F64]
 
 def score_model(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
     """The reader model alone (``papersift.rank.reader``), without the feed's priors: the
-    case's random unrated papers as background, words in the library's TF-IDF space, and
+    case's random unrated papers as background, words in a word space of the library, and
     REFERENCE more unrated papers to standardise the parts on."""
     examples = [
         Example(lib.vectors[i], int(label), float(age))
@@ -421,14 +424,14 @@ def score_model(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:
     model = fit_reader(
         examples=examples,
         background=lib.vectors[case.negatives] if len(case.negatives) else None,
-        positive_rows=lib.tfidf[liked],
-        negative_rows=lib.tfidf[disliked],
-        background_rows=lib.tfidf[case.negatives],
+        positive_rows=lib.words[liked],
+        negative_rows=lib.words[disliked],
+        background_rows=lib.words[case.negatives],
         reference=lib.vectors[ref] if len(ref) else None,
-        reference_rows=lib.tfidf[ref],
+        reference_rows=lib.words[ref],
         rng_seed=int(rng.integers(1 << 30)),
     )
-    return model.score(lib.vectors[case.candidates], lib.tfidf[case.candidates])
+    return model.score(lib.vectors[case.candidates], lib.words[case.candidates])
 
 
 def score_papersift(lib: Library, case: UserCase, rng: np.random.Generator) -> F64:

@@ -14,6 +14,7 @@ the ``limit`` papers shown.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -30,7 +31,7 @@ from papersift.ingest.names import same_person
 from papersift.ingest.pipeline import FileReport, ingest_file
 from papersift.models import Hit, Paper, Reader, SearchFilters, Signal
 from papersift.rank.authorship import SharedAuthor, is_by, shared_author
-from papersift.rank.diversity import mmr
+from papersift.rank.diversity import DEFAULT_DIVERSITY, mmr
 from papersift.rank.lexical_reader import WordSpace
 from papersift.rank.personal import DEFAULT_SETTINGS, EmptyProfileError, Example
 from papersift.rank.priors import (
@@ -54,6 +55,7 @@ KIND_PHRASES = {
 }
 BACKGROUND = DEFAULT_SETTINGS.background_samples  # library papers: weak negatives
 WORD_BACKGROUND = 300  # of which the word model contrasts with (their texts are read)
+WORD_LIKES = 200  # the word model reads the latest this many 👍 (and 👎): time, not quality
 REFERENCE = 200  # more library papers, not trained on, that standardise the model's parts
 #: Windows holding more papers than this are first shortlisted with the vector index: the
 #: papers nearest to (up to SHORTLIST_QUERIES of) the reader's papers, SHORTLIST_PER_QUERY each.
@@ -62,6 +64,7 @@ SHORTLIST_QUERIES = 24
 SHORTLIST_PER_QUERY = 500
 #: New papers without a vector are embedded when a feed needs them, up to this many.
 EMBED_ON_THE_FLY = 2000
+MIN_PAGE_PAPERS = 3  # a page is a reader's when they are on this many of its papers (and half)
 MMR_POOL = 20  # MMR chooses among the best MMR_POOL * limit candidates
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 #: Words of academic prose that say nothing about a topic (never an explanation).
@@ -82,7 +85,7 @@ class FeedSettings:
     limit: int = 10
     recency_weight: float = DEFAULT_RECENCY_WEIGHT
     popularity_weight: float = DEFAULT_POPULARITY_WEIGHT
-    diversity: float = 0.7
+    diversity: float = DEFAULT_DIVERSITY
 
 
 @dataclass
@@ -230,7 +233,8 @@ class Recommender:
         return len(gone)
 
     def authored_by(self, names: Sequence[str]) -> list[int]:
-        """Papers in the library with an author who is one of ``names``."""
+        """Papers in the library with an author who is one of ``names``, and those hidden
+        in an "et al." on a page that is theirs (see ``_hidden_in_et_al``)."""
         self.searcher.sync_lexical()
         found: set[int] = set()
         for name in names:
@@ -242,7 +246,27 @@ class Recommender:
             for pid, paper in papers.items():
                 if any(same_person(name, author) for author in paper.authors):
                     found.add(pid)
-        return sorted(found)
+        return sorted(found | self._hidden_in_et_al(found))
+
+    def _hidden_in_et_al(self, found: set[int]) -> set[int]:
+        """Papers whose author list is cut short ("et al.") on a page (an ingest source)
+        that is the reader's: one where at least half the papers, and MIN_PAGE_PAPERS,
+        name them. A publication page lists only the first authors, so without this a
+        reader's own papers came back first in their feed (seed 002: 7 of its 21 papers)."""
+        if not found:
+            return set()
+        papers = self.store.get_papers(sorted(found))
+        mine = Counter(src for p in papers.values() for src in {x.source for x in p.sources})
+        extra: set[int] = set()
+        for source, count in mine.items():
+            if count < MIN_PAGE_PAPERS:
+                continue
+            page = self.store.get_papers(
+                [int(i) for i in self.store.filtered_ids(SearchFilters(source=source))]
+            )
+            if count * 2 >= len(page):
+                extra |= {pid for pid, p in page.items() if pid not in found and _cut_short(p)}
+        return extra
 
     def remove_reader(self, name: str) -> None:
         reader = self.reader(name)
@@ -319,14 +343,16 @@ class Recommender:
         others = self.store.get_papers(word_ids + [int(i) for i in ref_ids])
         word_texts = [paper_text(others[i].title, others[i].abstract) for i in word_ids]
         ref_texts = [paper_text(others[int(i)].title, others[int(i)].abstract) for i in ref_ids]
-        space = WordSpace.fit(texts + word_texts)
         labels = [e.label for e in examples]
+        liked = [t for t, y in zip(texts, labels, strict=True) if y > 0][-WORD_LIKES:]
+        disliked = [t for t, y in zip(texts, labels, strict=True) if y < 0][-WORD_LIKES:]
+        space = WordSpace.fit(liked + disliked + word_texts)
         return fit_reader(
             np.empty(0, np.float32),
             examples=examples,
             background=background if len(background) else None,
-            positive_rows=space.rows([t for t, y in zip(texts, labels, strict=True) if y > 0]),
-            negative_rows=space.rows([t for t, y in zip(texts, labels, strict=True) if y < 0]),
+            positive_rows=space.rows(liked),
+            negative_rows=space.rows(disliked),
             background_rows=space.rows(word_texts),
             reference=reference if len(reference) else None,
             reference_rows=space.rows(ref_texts) if len(reference) else None,
@@ -444,6 +470,11 @@ class Recommender:
             hit.reasons.extend(_prior_reasons(paper, parts, i, picked))
             hits.append(hit)
         return hits
+
+
+def _cut_short(paper: Paper) -> bool:
+    """Whether the paper's author list is known to be incomplete ("et al.")."""
+    return paper.authors_truncated or (paper.n_authors or 0) > len(paper.authors)
 
 
 def _short(paper: Paper) -> str:

@@ -36,3 +36,15 @@ def test_popularity_only_where_upvotes_exist() -> None:
 def test_no_upvotes_anywhere_is_no_prior() -> None:
     assert relevance([1, 1], [np.nan, np.nan])["popularity"] == [0.0, 0.0]
     assert relevance([1, 1], [0, 0])["popularity"] == [0.0, 0.0]
+
+
+def test_a_long_window_rewards_only_the_last_weeks() -> None:
+    _, parts = feed_relevance(
+        np.zeros(3),
+        np.array([0.0, 15.0, 400.0]),
+        np.zeros(3),
+        window_days=3650,
+        recency_weight=0.1,
+        popularity_weight=0.0,
+    )
+    assert parts["recency"].round(3).tolist() == [0.1, 0.05, 0.0]

@@ -7,7 +7,10 @@ One pure function, used by the feed (``papersift.recommend``) and by the replay 
 
 * ``model``: the reader model's raw scores, rescaled to 0..1 over the candidates (best 1);
 * ``recency``: 1 for a paper dated today (or later), falling linearly to 0 at the start of
-  the window (``window_days`` ago); 0 for an undated paper (age inf or NaN: the day it was
+  the window (``window_days`` ago) or ``RECENCY_HORIZON_DAYS`` ago, whichever is nearer
+  (a feed over years is not "newest decade first": the seed readers' feeds over all time
+  had 2019 papers "moved up by recency"; no real rating set has times, so the horizon is
+  a choice, not a measurement); 0 for an undated paper (age inf or NaN: the day it was
   ingested is not its date, and giving it the boost put undated papers above the model's
   choice);
 * ``popularity``: log(1 + upvotes), divided by the largest among the candidates (0..1),
@@ -27,6 +30,7 @@ F64 = NDArray[np.float64]
 DEFAULT_WINDOW_DAYS = 7
 DEFAULT_RECENCY_WEIGHT = 0.1
 DEFAULT_POPULARITY_WEIGHT = 0.1
+RECENCY_HORIZON_DAYS = 30
 
 
 def feed_relevance(
@@ -45,7 +49,8 @@ def feed_relevance(
     model = (raw - raw.min()) / span if span > 0 else np.ones(len(raw))
     ages = np.asarray(ages_days, dtype=np.float64)
     ages = np.where(np.isnan(ages), np.inf, np.maximum(ages, 0.0))
-    recency = recency_weight * np.clip(1.0 - ages / max(1.0, window_days), 0.0, 1.0)
+    span = max(1.0, min(window_days, RECENCY_HORIZON_DAYS))
+    recency = recency_weight * np.clip(1.0 - ages / span, 0.0, 1.0)
     popularity = popularity_weight * _popularity(np.asarray(upvotes, dtype=np.float64))
     parts = {"model": model, "recency": recency, "popularity": popularity}
     return model + recency + popularity, parts

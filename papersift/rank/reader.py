@@ -53,7 +53,7 @@ WORDS_FROM = 4
 #: 58.6 fused, against 55.7 and 57.9 for ``ReaderModel``'s own defaults (centred, C = 0.1,
 #: similarity only under 10 likes): the centroid part already brings the similarity.
 DENSE_SETTINGS = ModelSettings(
-    min_positives=1, regularisation=1.0, center=False, background_weight=1.0
+    min_positives=1, regularisation=1.0, center=False, background_weight=1.0, solver="lbfgs"
 )
 
 
