@@ -130,3 +130,11 @@ def test_favicon_katex_and_keys_are_local_files(ada: tuple[TestClient, str]) -> 
     assert "cdn" not in page.lower()
     assert '<link rel="icon" href="/static/favicon.svg"' in page
     assert Path(__file__).parents[1].joinpath("papersift/web/static/katex/LICENSE.txt").exists()
+
+
+def test_the_api_takes_the_mode_names_too(ada: tuple[TestClient, str]) -> None:
+    client, _ = ada
+    for mode in ("keywords", "meaning", "both", "lexical"):
+        r = client.get("/api/search", params={"q": "warmup", "mode": mode})
+        assert r.status_code == 200 and r.json()["hits"], mode
+    assert client.get("/api/search", params={"q": "warmup", "mode": "fuzzy"}).status_code == 422

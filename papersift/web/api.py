@@ -15,6 +15,10 @@ from papersift.web import service
 from papersift.web.account_pages import PASTE_LIMIT
 from papersift.web.app import Caller, Library, api_caller, library
 
+#: A search mode by its people's name or its older one (papersift.search_modes).
+ModeName = Literal["both", "keywords", "meaning", "hybrid", "lexical", "semantic"]
+
+
 router = APIRouter(prefix="/api", tags=["api"])
 Lib = Annotated[Library, Depends(library)]
 Me = Annotated[Caller, Depends(api_caller)]
@@ -59,7 +63,7 @@ class ShownIn(BaseModel):
 class SavedSearchIn(BaseModel):
     name: str
     query: str
-    mode: Literal["hybrid", "lexical", "semantic"] = "hybrid"
+    mode: ModeName = "hybrid"
 
 
 @router.get("/me")
@@ -73,7 +77,7 @@ def search(
     caller: Me,
     lib: Lib,
     q: str,
-    mode: Literal["hybrid", "lexical", "semantic"] = "hybrid",
+    mode: ModeName = "hybrid",
     since: str = "",
     until: str = "",
     author: str = "",
