@@ -229,3 +229,22 @@ def test_an_admin_upload_with_an_odd_name_is_read_or_refused(settings: Settings,
     root.__exit__(None, None, None)
     assert r.status_code == 200 and "1 new" in r.text, r.text[-300:]
     assert "root" not in str(r.url)  # the source is not the admin's name
+
+
+def test_the_map_shows_nobody_elses_paste(two: Any, settings: Settings) -> None:
+    from papersift.map.build import build_map
+
+    (ada, a_csrf), (bob, b_csrf) = two
+    _paste(ada, a_csrf, SECRET)
+    secret = _secret_id(ada)
+    store = open_store(settings.db)
+    Searcher(store, lambda: FakeEmbedder(256), "fake-256").index()
+    build_map(store, "fake-256")
+    store.close()
+    assert secret in [p[0] for p in ada.get("/api/map").json()["points"]]
+    assert secret not in [p[0] for p in bob.get("/api/map").json()["points"]]
+    whole = {"x0": -10.0, "y0": -10.0, "x1": 10.0, "y1": 10.0}
+    for _ in range(5):  # seeding picks up to 10 papers of the region each time
+        r = bob.post("/api/map/region", json=whole, headers={"X-CSRF-Token": b_csrf})
+        assert r.status_code == 200 and secret not in [a["id"] for a in r.json()["added"]]
+    assert secret not in {s["paper"] for s in bob.get("/api/profile").json()["signals"]}

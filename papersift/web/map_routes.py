@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from papersift.contributions import visible_ids
 from papersift.errors import UsageError
 from papersift.map.view import DEFAULT_LIMIT, MAX_LIMIT, check_box, map_view, seed_from_region
 from papersift.recommend import FeedSettings
@@ -70,7 +71,10 @@ def api_map(
         box = check_box(*(float(v) for v in bounds if v is not None))
     store = lib.store()
     feed = _feed(lib, caller, days) if store.map_state() is not None else []
-    return map_view(store, caller.user.reader_id, feed, box, limit)
+    view = map_view(store, caller.user.reader_id, feed, box, limit)
+    mine = visible_ids(store, caller.user.reader_id, [p[0] for p in view["points"]])
+    view["points"] = [p for p in view["points"] if p[0] in mine]  # others' pastes: never
+    return view
 
 
 @router.post("/api/map/region", tags=["api"])
@@ -80,9 +84,15 @@ def api_map_region(body: RegionIn, caller: ApiMe, lib: Lib) -> dict[str, Any]:
     seeded = seed_from_region(
         lib.store(), caller.user.reader_id, check_box(body.x0, body.y0, body.x1, body.y1)
     )
+    store = lib.store()
+    foreign = set(seeded.added) - visible_ids(store, caller.user.reader_id, seeded.added)
+    with store.transaction():  # another reader's private paper is never a like of this one
+        for pid in foreign:
+            store.remove_signals(caller.user.reader_id, pid)
     lib.feedback_given(caller.user)
-    titles = lib.store().paper_titles(seeded.added)
+    added = [i for i in seeded.added if i not in foreign]
+    titles = store.paper_titles(added)
     return {
-        "added": [{"id": i, "title": titles.get(i) or ""} for i in seeded.added],
+        "added": [{"id": i, "title": titles.get(i) or ""} for i in added],
         "in_region": seeded.in_region,
     }
