@@ -428,3 +428,67 @@ def test_likes_that_all_weigh_nothing_are_refused() -> None:
     vectors = np.eye(4, dtype=np.float32)
     with pytest.raises(UsageError, match="weight 0"):
         ReaderModel.fit([Example(v, 1, weight=0.0) for v in vectors])
+
+
+# ---------------------------------------------------------------- the fused reader (feed)
+
+
+def _topic_vectors(
+    rng: np.random.Generator, centre: NDArray[np.float64], n: int
+) -> NDArray[np.float32]:
+    x = centre + 0.08 * rng.normal(size=(n, centre.size))
+    out: NDArray[np.float32] = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    return out
+
+
+def test_fit_reader_ranks_the_liked_topic_first_whatever_the_batch() -> None:
+    from papersift.rank.reader import fit_reader
+
+    rng = np.random.default_rng(3)
+    liked_topic, other = rng.normal(size=(2, 32)) / np.sqrt(32)  # unit-ish, far apart
+    model = fit_reader(
+        _topic_vectors(rng, liked_topic, 6),
+        _topic_vectors(rng, other, 2),
+        background=_topic_vectors(rng, np.zeros(32), 300),
+        reference=_topic_vectors(rng, np.zeros(32), 100),
+    )
+    near, far = _topic_vectors(rng, liked_topic, 20), _topic_vectors(rng, other, 20)
+    both = np.concatenate([near, far])
+    scores = model.score(both)
+    assert scores[:20].mean() > scores[20:].mean() + 1.0  # in reference spreads
+    assert (np.argsort(-scores)[:10] < 20).all()
+    # standardised on the reference papers, not on the batch: a score is the paper's own
+    assert np.allclose(model.score(near[:3]), scores[:3])
+
+
+def test_the_word_part_starts_at_four_likes() -> None:
+    from papersift.rank.reader import DEFAULT_WEIGHTS
+
+    assert [DEFAULT_WEIGHTS.for_likes(n).words for n in (1, 2, 3, 4, 9)] == [0, 0, 0.5, 1, 1]
+    assert DEFAULT_WEIGHTS.for_likes(1).dense == DEFAULT_WEIGHTS.dense
+
+
+def test_the_word_part_reads_words_the_vectors_miss() -> None:
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped, unused-ignore]
+
+    from papersift.rank.reader import FusionWeights, fit_reader
+
+    rng = np.random.default_rng(5)
+    vectors = _topic_vectors(rng, np.zeros(16), 40)  # the vectors say nothing
+    words = np.zeros((40, 3))
+    words[:8, 0] = 1.0  # the 8 liked papers share word 0
+    words[8:, 1] = 1.0
+    rows = csr_matrix(words)
+    model = fit_reader(
+        vectors[:8],
+        background=vectors[8:30],
+        positive_rows=rows[:8],
+        background_rows=rows[8:30],
+        reference=vectors[30:],
+        reference_rows=rows[30:],
+        weights=FusionWeights(dense=0.0, words=1.0, centroid=0.0),
+    )
+    candidates = csr_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0]]))
+    scores = model.score(vectors[30:32], candidates)
+    assert scores[0] > scores[1]
+    assert model.words is not None
