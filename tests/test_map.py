@@ -232,6 +232,32 @@ def test_update_places_new_papers_without_moving_the_others(
     assert update_map(store, MODEL).placed == 0
 
 
+def test_private_papers_never_name_a_region(mapped_store: Store, tmp_path: Path) -> None:
+    store = mapped_store
+    listing = tmp_path / "private.jsonl"
+    listing.write_text(
+        "".join(
+            f'{{"title": "Zyzzyva quokka sampling {i}", "abstract": "Zyzzyva quokka {i}."}}\n'
+            for i in range(6)
+        ),
+        encoding="utf-8",
+    )
+    ingest_file(store, listing)
+    Searcher(store, lambda: FakeEmbedder(256), MODEL).index()
+    build_map(store, MODEL)  # shared: six papers that share two rare words name a region
+    assert any("zyzzyva" in c.words for c in store.map_clusters())
+    titles = store.paper_titles([p.paper_id for p in store.map_points()])
+    private = [i for i, t in titles.items() if (t or "").startswith("Zyzzyva")]
+    reader = store.reader_id("ada")
+    assert len(private) == 6 and reader is not None
+    with store.transaction():
+        store.set_paper_owner(private, reader)
+    build_map(store, MODEL)
+    clusters = store.map_clusters()
+    assert not any({"zyzzyva", "quokka"} & set(c.words) for c in clusters)
+    assert sum(c.size for c in clusters) == store.map_size() - 6  # nor count in a size
+
+
 def test_a_library_without_vectors_has_no_map(store: Store) -> None:
     with pytest.raises(UsageError, match="papersift index"):
         build_map(store, MODEL)

@@ -53,13 +53,18 @@ def _vectors(
 def make_clusters(
     store: Store, ids: NDArray[np.int64], xy: NDArray[np.float32], regions: NDArray[np.int64]
 ) -> list[MapCluster]:
-    """Each region's label (c-TF-IDF of its titles), label position and size."""
+    """Each region's label (c-TF-IDF of its titles), label position and size, from the
+    shared library's papers alone: a reader's private papers (pasted in their profile, see
+    papersift.contributions) are on the map for them only, so their titles' words, places
+    and numbers never reach a label that every reader sees."""
     k = int(regions.max()) + 1 if len(regions) else 0
-    titles_by_id = store.paper_titles(ids.tolist())
-    titles = [titles_by_id.get(int(i)) for i in ids]
-    words = ctf_idf(titles, regions, k)
-    where = centres(xy, regions, k)
-    sizes = np.bincount(regions, minlength=k)
+    private = store.paper_owners(ids.tolist())
+    shared = np.array([int(i) not in private for i in ids], bool)
+    titles_by_id = store.paper_titles(ids[shared].tolist())
+    titles = [titles_by_id.get(int(i)) for i in ids[shared]]
+    words = ctf_idf(titles, regions[shared], k)
+    where = centres(xy[shared].reshape(-1, 2), regions[shared], k)
+    sizes = np.bincount(regions[shared], minlength=k)
     return [
         MapCluster(
             c,

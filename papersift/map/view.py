@@ -74,6 +74,7 @@ def map_view(
         "clusters": [
             {"id": c.id, "label": c.label, "words": c.words, "x": c.x, "y": c.y, "size": c.size}
             for c in store.map_clusters()
+            if c.size  # a region of private papers only has no label for anyone
         ],
         "likes": [_mark(where[i], titles.get(i)) for i in liked if i in where],
         "feed": [
