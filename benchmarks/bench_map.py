@@ -90,7 +90,7 @@ def _layout(vectors: Array, method: str, threads: int) -> Array:
     return lay_out(vectors, method=method, threads=threads)
 
 
-def measure(vectors: Array, topics: Array | None, method: str, threads: int) -> float:
+def measure(vectors: Array, topics: Array | None, method: str, threads: int) -> tuple[float, float]:
     rng = np.random.default_rng(0)
     n = len(vectors) - NEW
     laid, new = vectors[:n], vectors[n:]
@@ -119,7 +119,7 @@ def measure(vectors: Array, topics: Array | None, method: str, threads: int) -> 
         )
         line += f"  place {len(new)} new {place_s:4.1f} s (kept@10 {kept_new:.3f})"
     print(line, flush=True)
-    return seconds
+    return seconds, cpu
 
 
 def trust(vectors: Array, method: str, threads: int) -> None:
@@ -164,17 +164,19 @@ def real_vectors() -> Array:
     return vectors
 
 
-def extrapolate(measured: dict[int, float], target: int = 1_000_000) -> None:
+def extrapolate(measured: dict[int, tuple[float, float]], target: int = 1_000_000) -> None:
+    """Fit ``seconds = a * N^b`` (wall, and CPU: the steadier on a shared machine)."""
     if len(measured) < 2 or target in measured:
         return
     sizes = np.array(sorted(measured), float)
-    secs = np.array([measured[int(s)] for s in sizes])
-    b, log_a = np.polyfit(np.log(sizes), np.log(secs), 1)
-    estimate = float(np.exp(log_a) * target**b)
-    print(
-        f"extrapolated from {', '.join(f'{int(s):,}' for s in sizes)}: time ~ N^{b:.2f}; "
-        f"{target:,} papers ~ {estimate:.0f} s ({estimate / 60:.1f} min), an estimate"
-    )
+    for name, column in (("wall", 0), ("CPU", 1)):
+        secs = np.array([measured[int(s)][column] for s in sizes])
+        b, log_a = np.polyfit(np.log(sizes), np.log(secs), 1)
+        estimate = float(np.exp(log_a) * target**b)
+        print(
+            f"{name} extrapolated from {', '.join(f'{int(s):,}' for s in sizes)}: ~ N^{b:.2f}; "
+            f"{target:,} papers ~ {estimate:.0f} s ({estimate / 60:.1f} min), an estimate"
+        )
 
 
 def main() -> None:
