@@ -100,6 +100,12 @@ def test_map_click_a_paper_and_seed_from_a_region(server: str, size: str) -> Non
         tools = page.locator(".map-tools button").all()
         assert all(b.bounding_box()["height"] >= 44 for b in tools)  # tap targets
 
+        # zooming in asks for more points of the view (without the feed again)
+        with page.expect_response(lambda r: "points_only=1" in r.url and r.ok):
+            for _ in range(3):
+                page.click("#map-zoom-in")
+        page.click("#map-reset")
+
         # click a dot: its paper opens
         data = page.evaluate("fetch('/api/map').then(r => r.json())")
         target = _loneliest(data["points"])

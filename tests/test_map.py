@@ -317,6 +317,8 @@ def test_api_map_shows_the_callers_likes_and_feed_only(mapped: str) -> None:
         theirs = bob.get("/api/map", params={"days": 3650}).json()
         assert theirs["likes"] == [] and theirs["feed"] == []  # bob's profile is empty
         assert theirs["points"] == whole["points"] and theirs["clusters"] == whole["clusters"]
+        detail = ada.get("/api/map", params={"points_only": 1}).json()
+        assert detail["points"] == whole["points"] and detail["feed"] == []
 
 
 def test_api_map_box_limit_and_bad_boxes(mapped: str) -> None:

@@ -59,10 +59,12 @@ def api_map(
     y1: float | None = None,
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     days: int = Query(MAP_FEED_DAYS, ge=1, le=3650),
+    points_only: bool = False,
 ) -> dict[str, Any]:
     """The map: points in the box (all of the map without one; a sample of ``limit``, each
     ``[paper id, x, y, region]``), the regions with their words, and the caller's likes and
-    feed (``days``: the feed's window, the whole library unless given) where they lie on it."""
+    feed (``days``: the feed's window, the whole library unless given) where they lie on it.
+    ``points_only``: no feed (the page asks so for the detail of a zoomed-in view)."""
     bounds = (x0, y0, x1, y1)
     box: MapBox | None = None
     if any(v is not None for v in bounds):
@@ -70,7 +72,7 @@ def api_map(
             raise UsageError("give all of x0, y0, x1, y1, or none")
         box = check_box(*(float(v) for v in bounds if v is not None))
     store = lib.store()
-    feed = _feed(lib, caller, days) if store.map_state() is not None else []
+    feed = _feed(lib, caller, days) if store.map_state() and not points_only else []
     view = map_view(store, caller.user.reader_id, feed, box, limit)
     mine = visible_ids(store, caller.user.reader_id, [p[0] for p in view["points"]])
     view["points"] = [p for p in view["points"] if p[0] in mine]  # others' pastes: never

@@ -149,7 +149,7 @@
   function loadDetail() {
     if (!data || !data.built || view.scale < 2) { detail = []; draw(); return; }
     var a = toMap(0, 0), b = toMap(canvas.clientWidth, canvas.clientHeight);
-    fetch("/api/map?" + query({x0: a[0], y0: a[1], x1: b[0], y1: b[1], limit: 20000}), {credentials: "same-origin"})
+    fetch("/api/map?" + query({x0: a[0], y0: a[1], x1: b[0], y1: b[1], limit: 20000, points_only: 1}), {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (json) { if (json) { detail = json.points; draw(); } });
   }
