@@ -250,3 +250,12 @@ def test_html_validation_on_the_forms(client: TestClient) -> None:
     profile = client.get("/profile").text
     assert "up to 1 MB" in profile and "up to 5 MB" in profile  # the limits are stated
     assert 'id="author-name" name="name" type="text" value="" required' in profile
+
+
+def test_a_search_that_cannot_run_comes_back_in_its_form(client: TestClient) -> None:
+    client.post("/login", data={"name": "ada", "password": PASSWORD})
+    r = client.get("/search", params={"q": "protein folding", "since": "yesterday"})
+    assert r.status_code == 400 and 'id="search-error"' in r.text and "since" in r.text
+    assert 'value="protein folding"' in r.text and 'value="yesterday"' in r.text
+    r = client.get("/search", params={"q": "protein", "mode": "telepathy"})
+    assert r.status_code == 400 and "unknown search mode" in r.text and 'value="protein"' in r.text

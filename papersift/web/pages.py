@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from papersift import digest
 from papersift.contributions import upload_name
-from papersift.errors import NotFoundError, UsageError
+from papersift.errors import NotFoundError, PapersiftError, UsageError
 from papersift.export import atom_feed, to_bibtex
 from papersift.ingest.pipeline import ingest_file
 from papersift.models import Paper
@@ -50,14 +50,19 @@ def search_page(
     until: str = "",
     author: str = "",
 ) -> Response:
-    mode = resolve_mode(mode)
-    mine = me.user.reader_id
-    found = service.search(lib, q, mode, since, until, author, reader_id=mine) if q else None
+    """A query or filter that cannot be run comes back in the form, with the message."""
+    mine, error = me.user.reader_id, None
+    try:
+        mode = resolve_mode(mode)
+        found = service.search(lib, q, mode, since, until, author, reader_id=mine) if q else None
+    except PapersiftError as exc:
+        found, error = None, str(exc)
     hits, notes = found or ([], [])
-    return render(
+    response = render(
         request,
         "search.html",
         me,
+        error=error,
         q=q,
         mode=mode,
         modes=MODES,
@@ -69,6 +74,8 @@ def search_page(
         notes=notes,
         verdicts=service.verdicts(lib.store(), me.user),
     )
+    response.status_code = 400 if error else 200
+    return response
 
 
 @router.get("/papers/{ident}", response_class=HTMLResponse)
