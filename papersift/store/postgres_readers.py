@@ -143,8 +143,7 @@ class PostgresReaders(SharedReaders):
         in the order given (the feed's recency and popularity priors)."""
         found: dict[int, tuple[str | None, int | None]] = {}
         for pid, day, votes in self.conn.execute(
-            "SELECT id, date, upvotes FROM papers "
-            "WHERE id = ANY(%s::bigint[])",
+            "SELECT id, date, upvotes FROM papers WHERE id = ANY(%s::bigint[])",
             ([int(i) for i in paper_ids],),
         ):
             found[pid] = (day, votes)

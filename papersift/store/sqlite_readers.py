@@ -150,8 +150,7 @@ class SQLiteReaders(SharedReaders):
             part = [int(i) for i in paper_ids[start : start + 900]]
             marks = ",".join("?" * len(part))
             for pid, day, votes in self.conn.execute(
-                "SELECT id, date, upvotes FROM papers "
-                f"WHERE id IN ({marks})",
+                f"SELECT id, date, upvotes FROM papers WHERE id IN ({marks})",
                 part,
             ):
                 found[pid] = (day, votes)
