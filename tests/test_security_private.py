@@ -102,7 +102,10 @@ def test_a_paste_is_private_to_its_reader(two: Any, settings: Settings) -> None:
     paper = ada.get(f"/api/papers/{secret}").json()
     assert paper["title"] == SECRET_TITLE
     assert all("ada" not in str(s).lower() and "/" not in s["source"] for s in paper["sources"])
-    assert ada.get(f"/papers/{secret}").status_code == 200
+    own_page = ada.get(f"/papers/{secret}")
+    assert own_page.status_code == 200 and 'id="private-note"' in own_page.text
+    assert "your profile" in own_page.text and "profile:" not in own_page.text
+    assert 'id="private-note"' not in ada.get(f"/papers/{known}").text
     signals = {s["paper"] for s in ada.get("/api/profile").json()["signals"]}
     assert {secret, known} <= signals
     # the paper already in the library got ada's signal and nothing else: no new source

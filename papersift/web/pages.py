@@ -89,6 +89,7 @@ def paper_page(request: Request, ident: str, me: Me, lib: Lib) -> Response:
         paper=paper,
         records=records,
         similar=similar,
+        private=bool(lib.store().paper_owners([paper.id])),  # visible: so it is the reader's
         verdicts=service.verdicts(lib.store(), me.user),
     )
 
