@@ -13,11 +13,12 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from papersift import clock
 from papersift.errors import NotFoundError, PapersiftError, UsageError
 from papersift.models import User
 from papersift.store import Store
@@ -37,10 +38,6 @@ class AuthError(PapersiftError):
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _iso(moment: datetime) -> str:
@@ -83,7 +80,7 @@ class Accounts:
             raise UsageError(f"a password needs at least {MIN_PASSWORD} characters")
         if email is not None and "@" not in email:
             raise UsageError(f"{email!r} is not an e-mail address")
-        now = _iso(_now())
+        now = _iso(clock.now())
         with self.store.transaction():  # the checks and the insert in one (serialized) step
             self._check_name_is_free(name, link_reader)
             reader_id = self.store.add_reader(name, now)
@@ -139,14 +136,14 @@ class Accounts:
         user = self.check_password(name, password)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.store.transaction():
-            self.store.remove_expired_sessions(_iso(_now()))
+            self.store.remove_expired_sessions(_iso(clock.now()))
             self.store.add_session(
-                token_hash(token), user.id, csrf, _iso(_now() + timedelta(days=SESSION_DAYS))
+                token_hash(token), user.id, csrf, _iso(clock.now() + timedelta(days=SESSION_DAYS))
             )
         return Session(token, csrf, user)
 
     def session(self, token: str) -> Session | None:
-        found = self.store.session(token_hash(token), _iso(_now()))
+        found = self.store.session(token_hash(token), _iso(clock.now()))
         return None if found is None else Session(token, found[1], found[0])
 
     def log_out(self, token: str) -> None:
@@ -164,18 +161,18 @@ class Accounts:
             raise UsageError("a token name has at most 100 characters")
         if days is not None and not 1 <= days <= 3650:
             raise UsageError("a token lasts 1 to 3650 days (or until revoked)")
-        expires = None if days is None else _iso(_now() + timedelta(days=days))
+        expires = None if days is None else _iso(clock.now() + timedelta(days=days))
         token = "ps_" + secrets.token_urlsafe(32)
         with self.store.transaction():
             if name.strip() in {n for _, n, _ in self.store.api_tokens(user.id)}:
                 raise UsageError(f"you already have a token named {name.strip()!r}")
             self.store.add_api_token(
-                user.id, name.strip(), token_hash(token), _iso(_now()), expires
+                user.id, name.strip(), token_hash(token), _iso(clock.now()), expires
             )
         return token
 
     def user_of_api_token(self, token: str) -> User | None:
-        return self.store.user_by_api_token(token_hash(token), _iso(_now()))
+        return self.store.user_by_api_token(token_hash(token), _iso(clock.now()))
 
 
 def app_secret(store: Store) -> str:

@@ -26,6 +26,7 @@ import jinja2
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from papersift.accounts import app_secret
+from papersift.clock import now_iso
 from papersift.errors import NotFoundError, PapersiftError, UsageError
 from papersift.export import paper_link
 from papersift.mailer import DeliveryError, Mailer
@@ -224,7 +225,7 @@ def set_subscribed(store: Store, reader: str, subscribed: bool) -> bool:
     with store.transaction():
         if subscribed:
             return store.resubscribe_digest(reader_id)
-        return store.unsubscribe_digest(reader_id, _now())
+        return store.unsubscribe_digest(reader_id, now_iso())
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -359,10 +360,6 @@ class _Run:
     unsubscribed: dict[int, str]
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def feed_settings(day: date, days: int = DEFAULT_DAYS, limit: int = 10) -> FeedSettings:
     """A digest's feed: papers of the ``days`` before ``day`` (and of ``day``)."""
     return FeedSettings(days=days, until=day.isoformat(), limit=limit)
@@ -461,7 +458,7 @@ def _deliver(run: _Run, name: str, user: User | None) -> DigestOutcome:
     holder = run.store.digest_claim_owner(user.reader_id, day)
     dead = holder if holder is not None and _died_here(holder) else None
     with run.store.transaction():
-        claimed = run.store.claim_digest(user.reader_id, day, _now(), stale, _OWNER, dead)
+        claimed = run.store.claim_digest(user.reader_id, day, now_iso(), stale, _OWNER, dead)
     if not claimed:
         return DigestOutcome(name, "skipped", "another digest run is sending it right now")
     try:
@@ -493,7 +490,7 @@ def _compose_and_send(run: _Run, name: str, user: User) -> DigestOutcome:
 
     def before_data() -> None:  # committed first: a run killed during DATA leaves it behind
         with run.store.transaction():
-            run.store.record_digest_attempt(user.reader_id, day, message_id, _now())
+            run.store.record_digest_attempt(user.reader_id, day, message_id, now_iso())
 
     try:
         run.mailer.send(message, before_data)
@@ -501,9 +498,9 @@ def _compose_and_send(run: _Run, name: str, user: User) -> DigestOutcome:
         with run.store.transaction():
             if not exc.ambiguous:  # the server did not take it: the next run tries again
                 run.store.clear_digest_attempt(user.reader_id, day)
-            run.store.record_digest_failed(user.reader_id, day, ids, str(exc), _now())
+            run.store.record_digest_failed(user.reader_id, day, ids, str(exc), now_iso())
         return DigestOutcome(name, "failed", str(exc), ids)
-    now = _now()
+    now = now_iso()
     with run.store.transaction():
         run.store.record_digest_sent(user.reader_id, day, ids, now)
         run.store.mark_shown(user.reader_id, ids, now)

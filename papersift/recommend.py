@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from papersift.clock import now_iso
 from papersift.embed import content_hash, paper_text
 from papersift.errors import NotFoundError, UsageError
 from papersift.index.lexical import STOPWORDS
@@ -97,10 +98,6 @@ class ReaderReport:
     files: list[FileReport] = field(default_factory=list)
     #: the author most given papers share, newly taken as the reader's name (or None)
     shared_author: SharedAuthor | None = None
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _days_between(earlier: str | None, later: date) -> float:
@@ -177,7 +174,7 @@ class Recommender:
         if not name.strip():
             raise UsageError("a reader needs a name")
         like_ids = [self._paper_id(ident) for ident in likes]
-        now = _now()
+        now = now_iso()
         with self.store.transaction():
             reader_id = self.store.add_reader(name, now)
             self.store.add_reader_authors(reader_id, list(authors))
@@ -280,7 +277,7 @@ class Recommender:
         paper_id = self._paper_id(ident)
         with self.store.transaction():
             self.store.set_signals(
-                reader.id, [Signal(paper_id, verdict, 1 if verdict == "up" else -1, _now())]
+                reader.id, [Signal(paper_id, verdict, 1 if verdict == "up" else -1, now_iso())]
             )
         paper = self.store.get_paper(paper_id)
         assert paper is not None
@@ -408,7 +405,7 @@ class Recommender:
         )
         if mark_shown:
             with self.store.transaction():
-                self.store.mark_shown(reader.id, [h.paper.id for h in hits], _now())
+                self.store.mark_shown(reader.id, [h.paper.id for h in hits], now_iso())
         return hits
 
     def _embed_missing(self, paper_ids: Sequence[int]) -> None:

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from papersift import accounts as accounts_module
-from papersift import login_throttle
+from papersift import clock, login_throttle
 from papersift.accounts import Accounts
 from papersift.config import Settings
 from papersift.embed import FakeEmbedder
@@ -104,8 +103,8 @@ def test_a_new_token_is_shown_once_on_its_page_and_never_in_an_address(
     assert client.get("/profile", params={"token": "ps_x"}).text.count("ps_x") == 0
     bearer = {"Authorization": f"Bearer {token.group(1)}"}
     assert TestClient(client.app).get("/api/me", headers=bearer).status_code == 200
-    later = accounts_module._now() + timedelta(days=31)
-    monkeypatch.setattr(accounts_module, "_now", lambda: later)
+    later = clock.now() + timedelta(days=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
     assert TestClient(client.app).get("/api/me", headers=bearer).status_code == 401
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 from numpy.typing import NDArray
 
+from papersift.clock import now_iso
 from papersift.errors import UsageError
 from papersift.map.labels import centres, cluster_points, ctf_idf, label_of
 from papersift.map.layout import lay_out, layout_method, place_new
@@ -33,10 +33,6 @@ class MapReport:
     clusters: int
     method: str
     seconds: float
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _vectors(
@@ -97,7 +93,7 @@ def build_map(
         MapPoint(int(i), float(p[0]), float(p[1]), int(c), int(r))
         for i, p, c, r in zip(ids, xy, regions, ranks, strict=True)
     ]
-    now = _now()
+    now = now_iso()
     with store.transaction():
         store.replace_map(points, clusters, MapState(model, method, seq, now, now))
     return MapReport(len(points), 0, len(clusters), method, time.perf_counter() - started)
@@ -133,7 +129,7 @@ def update_map(store: Store, model: str, *, progress: Progress | None = None) ->
     all_regions = np.array([p.cluster for p in old + points], np.int64)
     clusters = make_clusters(store, all_ids, all_xy, all_regions)
     with store.transaction():
-        store.add_map_points(points, clusters, seq, _now())
+        store.add_map_points(points, clusters, seq, now_iso())
     return MapReport(
         len(all_ids), len(points), len(clusters), "placed", time.perf_counter() - started
     )

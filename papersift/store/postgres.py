@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -18,6 +17,7 @@ import orjson
 import psycopg
 from psycopg import pq
 
+from papersift.clock import now_iso
 from papersift.errors import StoreError
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
@@ -125,7 +125,7 @@ class PostgresStore(
                     continue
                 self.conn.execute(sql.encode())  # several statements: the simple protocol
                 self.conn.execute(
-                    "INSERT INTO schema_migrations VALUES (%s, %s, %s)", (version, name, _now())
+                    "INSERT INTO schema_migrations VALUES (%s, %s, %s)", (version, name, now_iso())
                 )
 
     def _applied(self) -> set[int] | None:
@@ -318,7 +318,3 @@ class PostgresStore(
 
 def _ints(values: Sequence[Any]) -> list[int]:
     return [int(v) for v in values]
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from papersift.clock import now_iso
 from papersift.errors import BusyError, StoreError
 from papersift.models import Paper, PaperView, Record, Source, SourcedRecord, record_from_json
 from papersift.store.base import BLOCK_LIMIT, NewPaper, NewRecord, Prefetched
@@ -158,7 +158,7 @@ class SQLiteStore(
                 for statement in _statements(sql):
                     self.conn.execute(statement)
                 self.conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, _now())
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, now_iso())
                 )
             self.conn.execute("COMMIT")
         except BaseException:
@@ -335,7 +335,3 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
     if pending.strip() and not pending.strip().startswith("--"):
         yield pending
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

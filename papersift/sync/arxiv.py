@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from papersift.clock import now_iso
 from papersift.errors import HarvestError, OaiProtocolError
 from papersift.ingest.pipeline import FileReport, ingest_records
 from papersift.ingest.sources.oai_arxiv import OaiPage, keep_categories, parse_page
@@ -77,10 +78,6 @@ class HarvestReport:
 
 def _later(a: str | None, b: str | None) -> str | None:
     return max(a, b) if a and b else a or b
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class ArxivHarvest:
@@ -175,7 +172,7 @@ class ArxivHarvest:
                 f"{self.endpoint}: the server refused the resumption token "
                 f"{self.report.restarts} times in this run (badResumptionToken); try again later"
             )
-        state = dataclasses.replace(state, token=None, cursor=None, updated_at=_now())
+        state = dataclasses.replace(state, token=None, cursor=None, updated_at=now_iso())
         with self.store.transaction():
             self.store.save_sync_state(state)
         return state
@@ -183,7 +180,7 @@ class ArxivHarvest:
     def _store_page(self, page: OaiPage, state: SyncState) -> SyncState:
         """Ingest one page and save the state that follows it, in one transaction."""
         items, left_out = keep_categories(page.items, self.categories)
-        now = _now()
+        now = now_iso()
         latest = _later(state.latest, page.latest)
         if page.token:
             after = dataclasses.replace(

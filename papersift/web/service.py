@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
+from papersift.clock import now_iso
 from papersift.contributions import Contribution, add_private_papers, visible_hits, visible_ids
 from papersift.errors import NotFoundError, UnknownFormatError, UsageError
 from papersift.ingest.normalize import parse_date
@@ -30,10 +30,6 @@ SIGNAL_NAMES = {
     "up": "more like this",
     "down": "not for me",
 }
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _date(value: str, name: str) -> str | None:
@@ -186,7 +182,7 @@ def add_identifiers(lib: Library, user: User, idents: list[str]) -> tuple[int, l
     missing = [i for i in idents if found.get(i) not in allowed]
     with store.transaction():
         added = store.set_signals(
-            user.reader_id, [Signal(pid, "like", 1, _now()) for pid in sorted(allowed)]
+            user.reader_id, [Signal(pid, "like", 1, now_iso()) for pid in sorted(allowed)]
         )
     lib.feedback_given(user)
     return added, missing
@@ -245,7 +241,7 @@ def save_search(store: Store, user: User, name: str, q: str, mode: str) -> Saved
     chosen = resolve_mode(mode)
     with store.transaction():
         sid = store.add_saved_search(
-            user.id, name.strip(), q.strip(), chosen, secrets.token_urlsafe(24), _now()
+            user.id, name.strip(), q.strip(), chosen, secrets.token_urlsafe(24), now_iso()
         )
     found = store.saved_search(sid)
     assert found is not None
@@ -277,5 +273,5 @@ def mark_shown(store: Store, user: User, paper_ids: list[int]) -> int:
     existing = set(store.get_papers(shown))
     shown = [p for p in shown if p in existing]
     with store.transaction():
-        store.mark_shown(user.reader_id, shown, _now())
+        store.mark_shown(user.reader_id, shown, now_iso())
     return len(shown)
