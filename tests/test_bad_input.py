@@ -114,23 +114,3 @@ def test_unwritable_database_is_one_line(tmp_path: Path, capsys: Capture) -> Non
     code = main(["--db", str(blocker / "lib.db"), "stats"])
     err = capsys.readouterr().err
     assert code == 4 and "cannot create the library" in err and "Traceback" not in err
-
-
-def test_schema_is_ready_for_fts5() -> None:
-    """Full-text search (next issue) attaches to papers as an FTS5 external-content table."""
-    conn = sqlite3.connect(":memory:")
-    conn.executescript(
-        (Path(__file__).parents[1] / "papersift/store/migrations/0001_initial.sql").read_text()
-    )
-    conn.execute(
-        "INSERT INTO papers (id, title, abstract, authors, created_at, updated_at) "
-        "VALUES (7, 'Sparse routers', 'Load balancing for experts', '[\"Ann Lee\"]', 'now', 'now')"
-    )
-    conn.execute(
-        "CREATE VIRTUAL TABLE papers_fts USING fts5(title, authors, abstract, "
-        "content='papers', content_rowid='id', tokenize='porter')"
-    )
-    conn.execute("INSERT INTO papers_fts (papers_fts) VALUES ('rebuild')")
-    assert conn.execute(
-        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'balance'"
-    ).fetchall() == [(7,)]

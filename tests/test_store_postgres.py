@@ -38,11 +38,22 @@ def test_migrations_are_recorded_and_applied_once(pg_url: str) -> None:
     version = first.schema_version()
     first.close()
     store = open_store(pg_url)
-    assert store.schema_version() == version >= 6
+    assert store.schema_version() == version == migration_files("migrations_pg")[-1][0]
     assert isinstance(store, PostgresStore)
     rows = store.conn.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
-    assert rows[0] == (1, "initial") and len(rows) == version
+    assert rows == migration_files("migrations_pg")
     store.close()
+
+
+def migration_files(folder: str) -> list[tuple[int, str]]:
+    """(number, name) of each migration file, e.g. (1, 'initial') for 0001_initial.sql."""
+    path = Path(__file__).parents[1] / "papersift" / "store" / folder
+    return sorted((int(f.stem[:4]), f.stem[5:]) for f in path.glob("*.sql"))
+
+
+def test_both_backends_have_the_same_migrations() -> None:
+    """Every schema step exists for both engines under one number and name."""
+    assert migration_files("migrations") == migration_files("migrations_pg")
 
 
 def test_newer_schema_is_refused(pg_url: str) -> None:

@@ -245,12 +245,6 @@ class PgCluster:
     ) -> None:
         self.stop()
 
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join((self.data / "server.log").read_text().splitlines()[-lines:])
-        except OSError:
-            return ""
-
     # ------------------------------------------------------------------ databases
 
     def url(self, database: str = "postgres") -> str:

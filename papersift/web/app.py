@@ -35,7 +35,7 @@ from papersift.accounts import Accounts, Session
 from papersift.config import Settings
 from papersift.digest import ExpiredLinkError
 from papersift.embed import Embedder, embedder_name, load_embedder
-from papersift.errors import BusyError, NotFoundError, PapersiftError, UsageError
+from papersift.errors import BusyError, NotFoundError, PapersiftError
 from papersift.index.database import DatabaseIndex, DatabaseVectors
 from papersift.index.vector import VectorIndex
 from papersift.links import safe_url
@@ -284,12 +284,6 @@ async def admin_caller(caller: Annotated[Caller, Depends(page_caller)]) -> Calle
     return caller
 
 
-async def api_admin(caller: Annotated[Caller, Depends(api_caller)]) -> Caller:
-    if not caller.user.is_admin:
-        raise HTTPException(403, "only an admin may do this")
-    return caller
-
-
 templates = Jinja2Templates(directory=str(WEB / "templates"))
 templates.env.filters["safe_url"] = safe_url  # a paper's url as a link only when http(s)
 
@@ -388,12 +382,6 @@ def create_app(
 
     add_error_pages(app)
     return app
-
-
-def form_text(value: object) -> str:
-    if not isinstance(value, str):
-        raise UsageError("expected a text field")
-    return value.strip()
 
 
 ENV_SIGNUP = "PAPERSIFT_OPEN_SIGNUP"

@@ -52,7 +52,6 @@ _ARXIV_ID = re.compile(
     r"^(?:arxiv:)?(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE
 )
 _WS = re.compile(r"[ \t\r\n]+")
-_FLAGS = ("authors_truncated", "abstract_truncated")
 
 #: One JSON object -> its values keyed by Record field.
 ToFields = Callable[[Mapping[str, Any]], dict[str, FieldValue]]
