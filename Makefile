@@ -73,7 +73,7 @@ demo: $(STAMP)
 	@echo; echo "== the web app: start it with"
 	@echo "   .venv/bin/papersift --db $(DEMO_DB) serve --port 8000"
 	@echo "   then open http://127.0.0.1:8000/ and log in as ines / papersift-demo"
-	@echo "   (its feed: Feed, with 'days' set to 3650: the example papers are from 2025)"
+	@echo "   (the example papers are from 2025: the feed says what the library covers and shows its latest)"
 
 # Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium); as root only,
 # once, quietly. Without it the browser tests skip and say why.
