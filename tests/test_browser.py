@@ -42,6 +42,11 @@ def _free_port() -> int:
 def server(tmp_path: Path) -> Iterator[str]:
     db = tmp_path / "lib.db"
     example_library(db)
+    yield from serve(db)
+
+
+def serve(db: Path) -> Iterator[str]:
+    """The web app over ``db`` (fake embedder) on a free local port, until the test ends."""
     app = create_app(Settings(db=str(db), model="fake-256"), embedder_factory=FakeEmbedder)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))

@@ -6,23 +6,17 @@ map-phone.png). Skipped, with the reason, only where /usr/bin/chromium is missin
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from papersift.accounts import Accounts
-from papersift.config import Settings
-from papersift.embed import FakeEmbedder
 from papersift.map.build import build_map
 from papersift.store import open_store
-from papersift.web.app import create_app
 from tests.support import example_library
-from tests.test_browser import CHROMIUM, SHOTS, _free_port
+from tests.test_browser import CHROMIUM, SHOTS, serve
 
 PASSWORD = "correct horse battery"
 SIZES = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
@@ -47,16 +41,7 @@ def mapped_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(mapped_db: Path, tmp_path: Path) -> Iterator[str]:
     db = tmp_path / "lib.db"
     db.write_bytes(mapped_db.read_bytes())  # each test changes ada's likes: its own copy
-    app = create_app(Settings(db=str(db), model="fake-256"), embedder_factory=FakeEmbedder)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:  # startup takes a moment; the loop ends when it is up
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+    yield from serve(db)
 
 
 def _screen_point(page: Any, point: list[float]) -> tuple[float, float]:
