@@ -135,7 +135,9 @@ def test_upsert_replaces(make: Factory) -> None:
 
 def test_remove(make: Factory) -> None:
     vecs = clustered(200, seed=6)
-    ix = make(DIM)
+    # One thread: a multithreaded HNSW build differs run to run, and in ~1% of builds the
+    # removals below cut vector 198 off the graph's walk (a note for the next person).
+    ix = UsearchIndex(DIM, threads=1) if make is UsearchIndex else make(DIM)
     ix.add(np.arange(200), vecs)
     ix.remove(np.array([3, 150, 199, 12345]))  # an unknown id is ignored
     assert len(ix) == 197
